@@ -1,0 +1,51 @@
+# Accountant Hub: the two commands are `make run` and `make test` (both install what they need).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NAME ?=
+
+.PHONY: install run test lint format unit integration e2e bench clean-cache
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@command -v java >/dev/null || { echo "Java 17+ is needed for the local Kafka broker (apt-get install -y openjdk-17-jre-headless)"; exit 1; }
+	@command -v mvn >/dev/null || { echo "Maven is needed to fetch Kafka's jars (apt-get install -y maven)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.8
+	$(BIN)/uv pip sync --quiet -p $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet -p $(BIN)/python --no-deps -e .
+	$(BIN)/python -m deploy.local.kafka jars
+	touch $(STAMP)
+
+## run: start Kafka, MongoDB, the Business Central stand-in and all four services with sample data
+run: install
+	$(BIN)/python -m deploy.local.run
+
+## test: lint, then unit, integration and end-to-end tests against real Kafka and MongoDB
+test: install lint
+	$(BIN)/pytest -q tests/unit tests/integration tests/e2e
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy shared services deploy bench tests
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+unit: install
+	$(BIN)/pytest -q tests/unit
+
+integration: install
+	$(BIN)/pytest -q tests/integration
+
+e2e: install
+	$(BIN)/pytest -q tests/e2e
+
+## bench: every benchmark (or one: make bench NAME=freshness); results in bench/results and bench/RESULTS.md
+bench: install
+	$(BIN)/python -m bench $(NAME)

@@ -1,0 +1,159 @@
+"""Control endpoints under `/_simulator/` (not part of BC) that tests and the demo drive."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Body, HTTPException, Request
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic.alias_generators import to_camel
+from starlette.responses import Response
+
+from .books import SimulatedCompany
+from .deps import Simulator, SimulatorDep
+from .entities import SalesInvoice, SalesInvoiceStatus
+from .odata import entity_body, json_response
+from .state import InvoiceStateError, SimulatorState, UnknownEntityError
+
+Amount = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,12}(\.[0-9]{1,2})?$")]
+
+
+class _CamelModel(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True, extra="forbid"
+    )
+
+
+class SalesInvoicePatch(_CamelModel):
+    """Changes to a sales invoice; amounts as decimal strings, never JSON floats."""
+
+    due_date: date | None = None
+    status: SalesInvoiceStatus | None = None
+    remaining_amount: Amount | None = None
+
+
+class FailRequest(BaseModel):
+    """The HTTP status a company's endpoints answer with from now on; null heals it."""
+
+    status_code: int | None = Field(default=None, ge=400, le=599)
+
+
+class SimulatedCompanyInfo(_CamelModel):
+    """Where to reach a simulated company, and facts BC does not expose on `companies`."""
+
+    tenant_id: UUID
+    tenant_name: str
+    environment: str
+    company_id: UUID
+    name: str
+    time_zone: str
+    currency_code: str
+    failing_status_code: int | None
+    token_url: str
+    api_url: str
+
+
+router = APIRouter(prefix="/_simulator", tags=["Simulator control (not BC)"])
+INVOICE_PATH = "/companies/{company_id}/salesInvoices/{invoice_id}"
+
+
+@router.get("/companies")
+async def list_companies(request: Request, sim: SimulatorDep) -> list[SimulatedCompanyInfo]:
+    """Every simulated company with its tenant, environment, time zone and URLs."""
+    return [_info(sim, request, c.company.id) for c in sim.state.books.companies()]
+
+
+@router.post("/companies/{company_id}/fail")
+async def fail_company(
+    company_id: UUID,
+    request: Request,
+    sim: SimulatorDep,
+    failure: Annotated[FailRequest | None, Body()] = None,
+) -> SimulatedCompanyInfo:
+    """Make the company's API answer an error status (`null` or no status heals it)."""
+    with _control_errors():
+        sim.state.fail_company(company_id, failure.status_code if failure else None)
+    return _info(sim, request, company_id)
+
+
+@router.post(INVOICE_PATH + "/make-overdue")
+async def make_overdue(
+    company_id: UUID, invoice_id: UUID, sim: SimulatorDep, today: date | None = None
+) -> Response:
+    """Make the invoice Open, due yesterday (in the company's time zone), not fully paid."""
+    today = today or _company_today(sim.state, company_id)
+    return _invoice_change(lambda: sim.state.make_overdue(company_id, invoice_id, today))
+
+
+@router.post(INVOICE_PATH + "/pay")
+async def pay(company_id: UUID, invoice_id: UUID, sim: SimulatorDep) -> Response:
+    """Pay an Open invoice in full."""
+    return _invoice_change(lambda: sim.state.pay_sales_invoice(company_id, invoice_id))
+
+
+@router.patch(INVOICE_PATH)
+async def patch_invoice(
+    company_id: UUID, invoice_id: UUID, patch: SalesInvoicePatch, sim: SimulatorDep
+) -> Response:
+    """Change dueDate, status and/or remainingAmount of an invoice."""
+    changes: dict[str, object] = patch.model_dump(exclude_unset=True, by_alias=False)
+    if patch.remaining_amount is not None:
+        changes["remaining_amount"] = Decimal(patch.remaining_amount)
+    return _invoice_change(lambda: sim.state.update_sales_invoice(company_id, invoice_id, **changes))
+
+
+def _invoice_change(change: Callable[[], SalesInvoice]) -> Response:
+    with _control_errors():
+        return json_response(entity_body(change()))
+
+
+@contextmanager
+def _control_errors() -> Iterator[None]:
+    """Unknown ids → 404, impossible transitions → 409, invalid results → 422."""
+    try:
+        yield
+    except UnknownEntityError as error:
+        raise HTTPException(404, f"unknown {error}") from error
+    except InvoiceStateError as error:
+        raise HTTPException(409, str(error)) from error
+    except ValidationError as error:
+        messages = [e["msg"] for e in error.errors(include_url=False)]
+        raise HTTPException(422, messages) from error
+    except ValueError as error:
+        raise HTTPException(422, str(error)) from error
+
+
+def _simulated(state: SimulatorState, company_id: UUID) -> SimulatedCompany:
+    try:
+        return state.books.company(company_id)
+    except KeyError:
+        raise HTTPException(404, f"unknown company {company_id}") from None
+
+
+def _company_today(state: SimulatorState, company_id: UUID) -> date:
+    time_zone = ZoneInfo(_simulated(state, company_id).locale.time_zone)
+    return state.clock().astimezone(time_zone).date()
+
+
+def _info(sim: Simulator, request: Request, company_id: UUID) -> SimulatedCompanyInfo:
+    company = _simulated(sim.state, company_id)
+    tenant = sim.state.books.tenant(company.tenant_id)
+    base, environment = str(request.base_url).rstrip("/"), sim.settings.environment
+    return SimulatedCompanyInfo(
+        tenant_id=tenant.id,
+        tenant_name=tenant.name,
+        environment=environment,
+        company_id=company_id,
+        name=company.company.name,
+        time_zone=company.locale.time_zone,
+        currency_code=company.locale.currency_code,
+        failing_status_code=sim.state.failure(company_id),
+        token_url=f"{base}/{tenant.id}/oauth2/v2.0/token",
+        api_url=f"{base}/v2.0/{tenant.id}/{environment}/api/v2.0/companies({company_id})",
+    )

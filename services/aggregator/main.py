@@ -1,0 +1,86 @@
+"""The aggregator's composition root: Kafka in, MongoDB projections out.
+
+Run: `python -m services.aggregator.main`. Consumes company.records, company.sync-status and
+access.events in batches and keeps `company_figures` and `dashboard_rows` (read by the gateway).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import structlog
+import uvicorn
+from fastapi import FastAPI
+
+from services.aggregator.handlers import Clock, rederive_where_day_turned
+from services.aggregator.repository import MongoProjectionStore, ProjectionStore
+from services.aggregator.settings import AggregatorSettings
+from services.aggregator.subscribers import register_subscribers
+from shared.health import health_router
+from shared.kafka import DeadLetters, make_broker
+from shared.logging import configure_logging
+from shared.mongo import connect, database, ping
+
+log = structlog.get_logger()
+
+
+def utc_now() -> datetime:
+    """The real clock."""
+    return datetime.now(UTC)
+
+
+def create_app(settings: AggregatorSettings, now: Clock = utc_now) -> FastAPI:
+    """Wire the broker, the projection store and the health probes into one app."""
+    broker = make_broker(settings.common.kafka_bootstrap_servers, client_id="aggregator")
+    client = connect(settings.common.mongo_url, app_name="aggregator")
+    store = MongoProjectionStore(database(client, settings.common.mongo_database))
+    write_lock = asyncio.Lock()
+    register_subscribers(broker, store, DeadLetters(broker), now, settings, write_lock)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await store.create_indexes()
+        await broker.start()
+        rollover = asyncio.create_task(_watch_date_rollover(store, now, settings, write_lock))
+        log.info("aggregator_started")
+        try:
+            yield
+        finally:
+            rollover.cancel()
+            await broker.stop()
+            await client.close()
+
+    app = FastAPI(title="Accountant Hub aggregator", lifespan=lifespan)
+    app.include_router(
+        health_router({"mongo": lambda: ping(client), "kafka": lambda: broker.ping(timeout=2)})
+    )
+    return app
+
+
+async def _watch_date_rollover(
+    store: ProjectionStore, now: Clock, settings: AggregatorSettings, lock: asyncio.Lock
+) -> None:
+    """Overdue changes at midnight in each company's zone, with no event: re-derive then."""
+    while True:
+        await asyncio.sleep(settings.rollover_check_seconds)
+        try:
+            async with lock:
+                count = await rederive_where_day_turned(store, now)
+            if count:
+                log.info("figures_rederived_for_new_day", companies=count)
+        except Exception:
+            log.exception("date_rollover_failed_will_retry")
+
+
+def main() -> None:
+    """Start the aggregator with settings from the environment."""
+    settings = AggregatorSettings()
+    configure_logging("aggregator", settings.common.log_json)
+    uvicorn.run(create_app(settings), host=settings.common.http_host, port=settings.port, log_config=None)
+
+
+if __name__ == "__main__":
+    main()

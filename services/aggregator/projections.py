@@ -1,0 +1,114 @@
+"""Pure rules that turn a company's stored state into its dashboard figures. No I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from shared.events import SalesInvoiceStatus
+from shared.ids import AccountantId, CompanyId
+from shared.money import CurrencyTotal, Money, totals_by_currency
+
+
+@dataclass(frozen=True)
+class OpenInvoice:
+    """The part of a stored sales invoice the overdue rule reads."""
+
+    invoice_id: str
+    status: SalesInvoiceStatus
+    due_date: date | None
+    currency: str
+    remaining_amount: Decimal
+
+
+@dataclass(frozen=True)
+class CompanyState:
+    """Everything stored about one company that its figures derive from."""
+
+    company_id: CompanyId
+    client_name: str | None = None
+    company_name: str | None = None
+    time_zone: str = "UTC"
+    web_url: str | None = None
+    last_synced_at: datetime | None = None
+    last_sync_error: str | None = None
+    invoices: tuple[OpenInvoice, ...] = ()
+    granted_to: frozenset[AccountantId] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class CompanyFigures:
+    """A company's dashboard figures as of a date in its own time zone."""
+
+    company_id: CompanyId
+    as_of: date
+    time_zone: str
+    client_name: str | None
+    company_name: str | None
+    web_url: str | None
+    overdue_sales: tuple[CurrencyTotal, ...]
+    last_synced_at: datetime | None
+    last_sync_error: str | None
+    granted_to: frozenset[AccountantId]
+
+
+@dataclass(frozen=True)
+class FigureDate:
+    """The date a company's stored figures were derived for, and the company's time zone."""
+
+    company_id: CompanyId
+    time_zone: str
+    as_of: str
+
+
+def company_today(time_zone: str, now: datetime) -> date:
+    """Today's date in the company's time zone (UTC when the zone is unknown)."""
+    try:
+        zone = ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return now.astimezone(zone).date()
+
+
+def is_overdue_sales_invoice(invoice: OpenInvoice, today: date) -> bool:
+    """Open, something left to pay, and due before today (due today is not overdue yet)."""
+    return (
+        invoice.status is SalesInvoiceStatus.OPEN
+        and invoice.due_date is not None
+        and invoice.due_date < today
+        and invoice.remaining_amount > 0
+    )
+
+
+def overdue_sales(invoices: tuple[OpenInvoice, ...], today: date) -> tuple[CurrencyTotal, ...]:
+    """Overdue sales invoices: remaining amount and count, per currency, never summed across."""
+    overdue = (
+        Money(amount=inv.remaining_amount, currency=inv.currency)
+        for inv in invoices
+        if is_overdue_sales_invoice(inv, today)
+    )
+    return tuple(totals_by_currency(overdue))
+
+
+def derive_figures(state: CompanyState, now: datetime) -> CompanyFigures:
+    """All of a company's figures from its state, as of `now` in the company's time zone."""
+    today = company_today(state.time_zone, now)
+    return CompanyFigures(
+        company_id=state.company_id,
+        as_of=today,
+        time_zone=state.time_zone,
+        client_name=state.client_name,
+        company_name=state.company_name,
+        web_url=state.web_url,
+        overdue_sales=overdue_sales(state.invoices, today),
+        last_synced_at=state.last_synced_at,
+        last_sync_error=state.last_sync_error,
+        granted_to=state.granted_to,
+    )
+
+
+def day_has_turned(figures: FigureDate, now: datetime) -> bool:
+    """True when the company's today is later than the date its figures were derived for."""
+    return company_today(figures.time_zone, now).isoformat() > figures.as_of

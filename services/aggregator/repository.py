@@ -1,0 +1,124 @@
+"""Where the aggregator keeps per-company state and the projections the gateway reads.
+
+Every state write is guarded by the event's per-company `seq` (`{"seq": {"$not": {"$gte": n}}}`
+in the filter of an upsert): a redelivered or stale event matches nothing, its upsert collides
+with the existing `_id` (E11000) and is ignored. Figures are derived from state, never
+incremented, so a replay or a crash at any point comes out equal to a clean run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from pymongo import DeleteMany, ReplaceOne, UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
+
+from services.aggregator.changes import BatchChanges
+from services.aggregator.documents import (
+    figures_document,
+    grant_write,
+    invoice_write,
+    profile_write,
+    row_document,
+    row_id,
+    state_from_documents,
+    status_writes,
+)
+from services.aggregator.projections import CompanyFigures, CompanyState, FigureDate
+from shared.ids import AccountantId, CompanyId
+from shared.mongo import Document
+
+DUPLICATE_KEY = 11000
+
+
+class ProjectionStore(Protocol):
+    """The aggregator's storage port; `tests/unit/fakes.py` has the in-memory twin."""
+
+    async def save_changes(self, changes: BatchChanges) -> None:
+        """Apply the newest change per record, ignoring any older than what is stored."""
+
+    async def load_states(self, company_ids: Sequence[CompanyId]) -> list[CompanyState]:
+        """The stored state of each company, for deriving its figures."""
+
+    async def save_figures(self, figures: Sequence[CompanyFigures]) -> None:
+        """Write company figures and the dashboard row of every accountant granted each company."""
+
+    async def figure_dates(self) -> list[FigureDate]:
+        """Each company's figures date and time zone (to find those whose day has turned)."""
+
+
+class MongoProjectionStore:
+    """ProjectionStore on MongoDB: one bulk write per collection per batch."""
+
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._invoices = db["agg_sales_invoices"]
+        self._companies = db["agg_companies"]
+        self._statuses = db["agg_sync_status"]
+        self._grants = db["agg_grants"]
+        self._figures = db["company_figures"]
+        self._rows = db["dashboard_rows"]
+
+    async def create_indexes(self) -> None:
+        """Indexes the aggregator's reads and the gateway's queries need."""
+        await self._invoices.create_index([("company_id", 1), ("status", 1)])
+        await self._grants.create_index([("company_id", 1)])
+        await self._rows.create_index([("accountant_id", 1), ("client_name", 1), ("company_name", 1)])
+        await self._rows.create_index([("company_id", 1)])
+
+    async def save_changes(self, changes: BatchChanges) -> None:
+        """Apply the newest change per record, ignoring any older than what is stored."""
+        await _guarded_bulk(self._invoices, [invoice_write(e) for e in changes.invoices.values()])
+        await _guarded_bulk(self._companies, [profile_write(e) for e in changes.profiles.values()])
+        statuses = [
+            write
+            for company_id, event in changes.latest_status.items()
+            for write in status_writes(event, changes.last_success.get(company_id))
+        ]
+        await _guarded_bulk(self._statuses, statuses)
+        await _guarded_bulk(self._grants, [grant_write(e) for e in changes.grants.values()])
+
+    async def load_states(self, company_ids: Sequence[CompanyId]) -> list[CompanyState]:
+        """The stored state of each company, for deriving its figures."""
+        ids = list(company_ids)
+        profiles = await self._companies.find({"_id": {"$in": ids}}).to_list()
+        statuses = await self._statuses.find({"_id": {"$in": ids}}).to_list()
+        invoices = await self._invoices.find({"company_id": {"$in": ids}, "status": "Open"}).to_list()
+        grants = await self._grants.find({"company_id": {"$in": ids}, "granted": True}).to_list()
+        return state_from_documents(ids, profiles, statuses, invoices, grants)
+
+    async def save_figures(self, figures: Sequence[CompanyFigures]) -> None:
+        """Write company figures and the dashboard row of every accountant granted each company."""
+        if not figures:
+            return
+        await self._figures.bulk_write(
+            [ReplaceOne({"_id": f.company_id}, figures_document(f), upsert=True) for f in figures],
+            ordered=False,
+        )
+        row_writes: list[Any] = []
+        for f in figures:
+            granted: list[AccountantId] = sorted(f.granted_to)
+            row_writes += [
+                ReplaceOne({"_id": row_id(a, f.company_id)}, row_document(a, f), upsert=True) for a in granted
+            ]
+            row_writes.append(DeleteMany({"company_id": f.company_id, "accountant_id": {"$nin": granted}}))
+        await self._rows.bulk_write(row_writes, ordered=True)
+
+    async def figure_dates(self) -> list[FigureDate]:
+        """Each company's figures date and time zone (to find those whose day has turned)."""
+        cursor = self._figures.find({}, {"as_of": 1, "time_zone": 1})
+        return [FigureDate(CompanyId(d["_id"]), d["time_zone"], d["as_of"]) async for d in cursor]
+
+
+async def _guarded_bulk(collection: AsyncCollection[Document], writes: list[UpdateOne]) -> None:
+    """Run guarded upserts; a duplicate key means the stored record is newer, so it is ignored."""
+    if not writes:
+        return
+    try:
+        await collection.bulk_write(writes, ordered=False)
+    except BulkWriteError as error:
+        others = [e for e in error.details.get("writeErrors", []) if e.get("code") != DUPLICATE_KEY]
+        if others or error.details.get("writeConcernErrors"):
+            raise

@@ -1,0 +1,24 @@
+"""The aggregator's configuration, from `AGGREGATOR_*` (and the shared `HUB_*`) variables."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+
+class AggregatorSettings(BaseSettings):
+    """How the aggregator consumes and how big its batches are."""
+
+    model_config = SettingsConfigDict(env_prefix="AGGREGATOR_", frozen=True, extra="ignore")
+
+    common: ServiceSettings = Field(default_factory=ServiceSettings)
+    group_id: str = "aggregator"
+    max_batch: int = Field(default=1000, ge=1, description="most events taken in one batch")
+    batch_timeout_ms: int = Field(default=50, ge=1, description="longest wait to fill a batch")
+    rollover_check_seconds: float = Field(default=60.0, gt=0, description="how often 'today' is re-checked")
+    retry_backoff_seconds: float = Field(
+        default=1.0, gt=0, description="pause before redelivery on a transient error"
+    )
+    port: int = 8002

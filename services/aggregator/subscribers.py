@@ -1,0 +1,81 @@
+"""Thin faststream adapters: decode, park poison events, apply, commit only after the writes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from pydantic import ValidationError
+from pymongo.errors import PyMongoError
+
+from services.aggregator.handlers import Clock, apply_events
+from services.aggregator.repository import ProjectionStore
+from services.aggregator.settings import AggregatorSettings
+from shared.events import HubEvent, decode_event
+from shared.kafka import DeadLetters
+from shared.topics import ACCESS_EVENTS, COMPANY_RECORDS, COMPANY_SYNC_STATUS
+
+log = structlog.get_logger()
+CONSUMED = (COMPANY_RECORDS, COMPANY_SYNC_STATUS, ACCESS_EVENTS)
+
+
+def register_subscribers(
+    broker: KafkaBroker,
+    store: ProjectionStore,
+    dead_letters: DeadLetters,
+    now: Clock,
+    settings: AggregatorSettings,
+    write_lock: asyncio.Lock,
+) -> None:
+    """Subscribe the aggregator to every topic it projects, in batches, at-least-once."""
+
+    @broker.subscriber(
+        *CONSUMED,
+        group_id=settings.group_id,
+        batch=True,
+        max_records=settings.max_batch,
+        batch_timeout_ms=settings.batch_timeout_ms,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+    )
+    async def on_events(message: KafkaMessage) -> None:
+        """Apply one batch; a transient failure rewinds the partitions (nothing is committed)."""
+        records: Sequence[Any] = message.raw_message
+        events = await decode_or_park(records, dead_letters)
+        try:
+            async with write_lock:
+                await apply_events(events, store, now)
+        except PyMongoError:
+            log.warning("projection_write_failed_will_retry", events=len(events), exc_info=True)
+            await asyncio.sleep(settings.retry_backoff_seconds)
+            raise
+
+
+async def decode_or_park(records: Sequence[Any], dead_letters: DeadLetters) -> list[HubEvent]:
+    """Decode every record; a poison one goes to its topic's dead-letter topic with the reason."""
+    events: list[HubEvent] = []
+    for record in records:
+        try:
+            events.append(decode_event(record.value))
+        except ValidationError as error:
+            reason = _reason(error)
+            log.warning(
+                "poison_event_parked",
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                reason=reason,
+            )
+            await dead_letters.park(record.topic, record.key, record.value, reason)
+    return events
+
+
+def _reason(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "message"
+    return f"{where}: {first['msg']} ({error.error_count()} error(s))"

@@ -1,0 +1,58 @@
+"""Request dependencies: the signed-in accountant, the database, the account store."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.gateway.accounts import AccountStore
+from shared.ids import AccountantId
+from shared.mongo import Document
+
+SESSION_COOKIE = "hub_session"
+_bearer = HTTPBearer(auto_error=False, description="a token from POST /api/v1/session")
+
+
+def get_db(request: Request) -> AsyncDatabase[Document]:
+    """The hub's database (set on app.state by the composition root)."""
+    db: AsyncDatabase[Document] = request.app.state.db
+    return db
+
+
+def get_accounts(request: Request) -> AccountStore:
+    """The account and session store."""
+    accounts: AccountStore = request.app.state.accounts
+    return accounts
+
+
+def session_token(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> str | None:
+    """The bearer token of an API client, or the browser's session cookie."""
+    if credentials is not None:
+        return credentials.credentials
+    return request.cookies.get(SESSION_COOKIE)
+
+
+async def current_accountant(
+    token: Annotated[str | None, Depends(session_token)],
+    accounts: Annotated[AccountStore, Depends(get_accounts)],
+) -> AccountantId:
+    """The signed-in accountant; 401 with what to do otherwise."""
+    owner = await accounts.session_owner(token) if token else None
+    if owner is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="Sign in first: POST /api/v1/session with your work email and password.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return owner
+
+
+Db = Annotated[AsyncDatabase[Document], Depends(get_db)]
+Accounts = Annotated[AccountStore, Depends(get_accounts)]
+CurrentAccountant = Annotated[AccountantId, Depends(current_accountant)]
+SessionToken = Annotated[str | None, Depends(session_token)]

@@ -1,0 +1,76 @@
+"""The gateway's composition root: the public API and the accountant's web page.
+
+Run: `python -m services.gateway.main`. Reads the aggregator's projections (never writes them)
+and serves `/api/v1/...` (OpenAPI at `/docs`) and the page at `/`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import structlog
+import uvicorn
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from services.gateway.accounts import AccountStore
+from services.gateway.routes import dashboard, session
+from services.gateway.settings import GatewaySettings
+from shared.health import health_router
+from shared.logging import configure_logging
+from shared.mongo import connect, database, ping
+
+log = structlog.get_logger()
+
+
+def create_app(settings: GatewaySettings) -> FastAPI:
+    """Wire the database, the account store, the routes and the page into one app."""
+    client = connect(settings.common.mongo_url, app_name="gateway")
+    db = database(client, settings.common.mongo_database)
+    accounts = AccountStore(db, timedelta(hours=settings.session_ttl_hours))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await accounts.create_indexes()
+        for seed in settings.seed_accounts:
+            await accounts.ensure_account(seed.email, seed.password.get_secret_value())
+        log.info("gateway_started", seeded_accounts=len(settings.seed_accounts))
+        try:
+            yield
+        finally:
+            await client.close()
+
+    app = FastAPI(
+        title="Accountant Hub API",
+        version="1",
+        description="One live dashboard over every client company you keep the books of.",
+        lifespan=lifespan,
+    )
+    app.state.db = db
+    app.state.accounts = accounts
+    app.state.secure_cookies = settings.secure_cookies
+    app.include_router(session.router)
+    app.include_router(dashboard.router)
+    app.include_router(health_router({"mongo": lambda: ping(client)}))
+    app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
+    index = settings.static_dir / "index.html"
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> FileResponse:
+        return FileResponse(index)
+
+    return app
+
+
+def main() -> None:
+    """Start the gateway with settings from the environment."""
+    settings = GatewaySettings()
+    configure_logging("gateway", settings.common.log_json)
+    uvicorn.run(create_app(settings), host=settings.common.http_host, port=settings.port, log_config=None)
+
+
+if __name__ == "__main__":
+    main()

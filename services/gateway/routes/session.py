@@ -1,0 +1,35 @@
+"""Sign in and sign out."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+
+from services.gateway.deps import SESSION_COOKIE, Accounts, SessionToken
+from services.gateway.schemas import Problem, SessionOut, SignIn
+
+router = APIRouter(prefix="/api/v1/session", tags=["session"])
+
+
+@router.post("", responses={401: {"model": Problem}})
+async def sign_in(body: SignIn, request: Request, response: Response, accounts: Accounts) -> SessionOut:
+    """Sign in with work email and password; returns a bearer token and sets the session cookie."""
+    account = await accounts.verify_password(body.email, body.password)
+    if account is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="Unknown email or wrong password.")
+    token = await accounts.open_session(account)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.secure_cookies,
+    )
+    return SessionOut(accountant=account, token=token)
+
+
+@router.delete("", status_code=status.HTTP_204_NO_CONTENT)
+async def sign_out(response: Response, accounts: Accounts, token: SessionToken) -> None:
+    """Sign out: the session token stops working."""
+    if token:
+        await accounts.close_session(token)
+    response.delete_cookie(SESSION_COOKIE)

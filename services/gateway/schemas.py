@@ -1,0 +1,62 @@
+"""The public API's request and response models (they become the OpenAPI schema)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SignIn(BaseModel):
+    """Work email and password."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class SessionOut(BaseModel):
+    """A bearer token for API clients (browsers also get it as an HttpOnly cookie)."""
+
+    accountant: str
+    token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
+
+
+class CurrencyFigure(BaseModel):
+    """An amount and count in one currency. Amounts are exact decimal strings."""
+
+    currency: str
+    amount: Decimal
+    count: int
+
+
+class DashboardRow(BaseModel):
+    """One client company on the caller's dashboard."""
+
+    company_id: str
+    client_name: str = Field(description="empty until the company is first read")
+    company_name: str
+    overdue_sales: list[CurrencyFigure] = Field(description="open, due before today, per currency")
+    overdue_sales_count: int
+    as_of: date = Field(description="the company's today the figures were derived for")
+    last_synced_at: datetime | None = Field(description="when the figures were last confirmed fresh")
+    last_sync_error: str | None = Field(
+        description="why the last sync failed; figures are the last good ones"
+    )
+    web_url: str | None = Field(description="the company in the client's own system")
+
+
+class DashboardPage(BaseModel):
+    """A page of dashboard rows, sorted by client then company."""
+
+    rows: list[DashboardRow]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last")
+
+
+class Problem(BaseModel):
+    """An error: what went wrong and what to do next."""
+
+    detail: str

@@ -1,0 +1,32 @@
+"""The gateway's configuration, from `GATEWAY_*` (and the shared `HUB_*`) variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+
+class AccountSeed(BaseModel):
+    """An accountant account to create at start-up if missing (the local sample accountant)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    email: str = Field(min_length=3)
+    password: SecretStr = Field(min_length=8)
+
+
+class GatewaySettings(BaseSettings):
+    """Where the gateway listens and who can sign in before sign-up exists."""
+
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", frozen=True, extra="ignore")
+
+    common: ServiceSettings = Field(default_factory=ServiceSettings)
+    seed_accounts: tuple[AccountSeed, ...] = Field(default=(), description="JSON list of {email, password}")
+    session_ttl_hours: float = Field(default=12.0, gt=0)
+    secure_cookies: bool = Field(default=True, description="set false only for plain-HTTP local runs")
+    static_dir: Path = Field(default=Path(__file__).parent / "static")
+    port: int = 8000

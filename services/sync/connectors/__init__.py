@@ -1,0 +1,1 @@
+"""Connectors to client accounting systems, each behind the `Connector` protocol."""

@@ -1,0 +1,159 @@
+"""Sync's use cases: pull what changed in a company's books and announce it, in order, once."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+import httpx
+import structlog
+
+from services.sync.connectors.base import ClientSystemError, Connector, RemoteCompany
+from services.sync.publishing import Outbox
+from services.sync.repository import CompanySyncState, SyncStateStore
+from services.sync.settings import ClientConnection
+from shared.events import (
+    AccessGranted,
+    CompanyDiscovered,
+    CompanyProfile,
+    CompanySyncFailed,
+    CompanySyncSucceeded,
+    SalesInvoice,
+    SalesInvoiceChanged,
+)
+from shared.ids import AccountantId, CompanyId, accountant_id
+from shared.topics import ACCESS_EVENTS, COMPANY_RECORDS, COMPANY_SYNC_STATUS
+
+log = structlog.get_logger()
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class SyncContext:
+    """Everything syncing one client connection needs."""
+
+    connection: ClientConnection
+    connector: Connector
+    store: SyncStateStore
+    outbox: Outbox
+    now: Clock
+    heartbeat: timedelta
+
+
+async def sync_company(ctx: SyncContext, company: RemoteCompany) -> int:
+    """Pull a company's changed invoices and publish them; returns how many changed."""
+    company_id = CompanyId(company.id)
+    state = await ctx.store.load(company_id)
+    try:
+        invoices = [
+            invoice
+            async for page in ctx.connector.sales_invoices_changed_since(company, state.watermark)
+            for invoice in page
+        ]
+    except (ClientSystemError, httpx.HTTPError) as error:
+        await report_failure(ctx, company_id, state, _reason(error))
+        return 0
+    fresh = [i for i in invoices if not _already_sent(i, state)]
+    batch = ctx.outbox.batch(company_id)
+    profile = _profile(ctx.connection, company)
+    fingerprint = _fingerprint(profile)
+    if fingerprint != state.profile_fingerprint:
+        batch.add(
+            COMPANY_RECORDS,
+            lambda seq: CompanyDiscovered(company_id=company_id, seq=seq, company=profile),
+        )
+    for invoice in fresh:
+        batch.add(COMPANY_RECORDS, _invoice_event(company_id, invoice))
+    grants = {accountant_id(email) for email in ctx.connection.granted_to}
+    for accountant in sorted(grants - state.announced_grants):
+        batch.add(ACCESS_EVENTS, _grant_event(company_id, accountant))
+    now = ctx.now()
+    announce = bool(fresh) or state.last_error is not None or _heartbeat_due(state, now, ctx.heartbeat)
+    if announce:
+        batch.add(
+            COMPANY_SYNC_STATUS,
+            lambda seq: CompanySyncSucceeded(company_id=company_id, seq=seq, synced_at=now),
+        )
+    await batch.publish()
+    await ctx.store.save(
+        company_id,
+        _advance(state, invoices, fingerprint, grants, now if announce else state.last_announced_ok),
+    )
+    return len(fresh)
+
+
+async def report_failure(
+    ctx: SyncContext, company_id: CompanyId, state: CompanySyncState, reason: str
+) -> None:
+    """Publish a failed sync (the row keeps its last good figures); repeats only at the heartbeat."""
+    now = ctx.now()
+    if reason == state.last_error and not _heartbeat_due(state, now, ctx.heartbeat):
+        return
+    log.warning("company_sync_failed", company_id=company_id, reason=reason)
+    batch = ctx.outbox.batch(company_id)
+    batch.add(
+        COMPANY_SYNC_STATUS,
+        lambda seq: CompanySyncFailed(company_id=company_id, seq=seq, failed_at=now, reason=reason),
+    )
+    await batch.publish()
+    await ctx.store.save(company_id, replace(state, last_error=reason, last_announced_ok=now))
+
+
+def _invoice_event(company_id: CompanyId, invoice: SalesInvoice) -> Callable[[int], SalesInvoiceChanged]:
+    return lambda seq: SalesInvoiceChanged(company_id=company_id, seq=seq, invoice=invoice)
+
+
+def _grant_event(company_id: CompanyId, accountant: str) -> Callable[[int], AccessGranted]:
+    return lambda seq: AccessGranted(company_id=company_id, seq=seq, accountant_id=accountant_id(accountant))
+
+
+def _already_sent(invoice: SalesInvoice, state: CompanySyncState) -> bool:
+    """The `ge` watermark filter returns the boundary records again; those were sent already."""
+    return invoice.last_modified_at == state.watermark and invoice.id in state.ids_at_watermark
+
+
+def _advance(
+    state: CompanySyncState,
+    invoices: Sequence[SalesInvoice],
+    fingerprint: str,
+    grants: set[AccountantId],
+    announced_ok: datetime | None,
+) -> CompanySyncState:
+    watermark = max((i.last_modified_at for i in invoices), default=state.watermark)
+    at_mark = {i.id for i in invoices if i.last_modified_at == watermark}
+    if watermark == state.watermark:
+        at_mark |= state.ids_at_watermark
+    return CompanySyncState(
+        watermark=watermark,
+        ids_at_watermark=frozenset(at_mark),
+        profile_fingerprint=fingerprint,
+        announced_grants=frozenset(grants),
+        last_announced_ok=announced_ok,
+        last_error=None,
+    )
+
+
+def _heartbeat_due(state: CompanySyncState, now: datetime, heartbeat: timedelta) -> bool:
+    return state.last_announced_ok is None or now - state.last_announced_ok >= heartbeat
+
+
+def _profile(connection: ClientConnection, company: RemoteCompany) -> CompanyProfile:
+    return CompanyProfile(
+        client_id=connection.client_id,
+        client_name=connection.client_name,
+        company_name=company.name,
+        time_zone=connection.company_time_zones.get(company.id, connection.time_zone),
+        web_url=company.web_url,
+    )
+
+
+def _fingerprint(profile: CompanyProfile) -> str:
+    return hashlib.sha256(profile.model_dump_json().encode()).hexdigest()
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, httpx.HTTPError):
+        return f"the client's system did not answer ({type(error).__name__}); will retry"
+    return str(error)[:500]

@@ -1,0 +1,91 @@
+"""The sync service's composition root: client systems in, per-company change events out.
+
+Run: `python -m services.sync.main`. Polls each configured client connection through its
+connector and publishes to company.records, company.sync-status and access.events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import structlog
+import uvicorn
+from fastapi import FastAPI
+
+from services.sync.connectors.bc_client import BusinessCentralClient
+from services.sync.connectors.business_central import BusinessCentralConnector
+from services.sync.handlers import Clock, SyncContext
+from services.sync.poller import poll_forever
+from services.sync.publishing import Outbox
+from services.sync.repository import MongoSyncStateStore
+from services.sync.settings import SyncSettings
+from shared.health import health_router
+from shared.kafka import EventPublisher, make_broker
+from shared.logging import configure_logging
+from shared.mongo import connect, database, ping
+
+log = structlog.get_logger()
+
+
+def utc_now() -> datetime:
+    """The real clock."""
+    return datetime.now(UTC)
+
+
+def create_app(settings: SyncSettings, now: Clock = utc_now) -> FastAPI:
+    """Wire connectors, the state store, the publisher and the poll loop into one app."""
+    broker = make_broker(settings.common.kafka_bootstrap_servers, client_id="sync")
+    client = connect(settings.common.mongo_url, app_name="sync")
+    store = MongoSyncStateStore(database(client, settings.common.mongo_database))
+    http = httpx.AsyncClient(timeout=settings.request_timeout_seconds)
+    outbox = Outbox(store, EventPublisher(broker))
+    contexts = [
+        SyncContext(
+            connection=connection,
+            connector=BusinessCentralConnector(
+                BusinessCentralClient(http, connection, settings.max_concurrent_requests),
+                connection,
+            ),
+            store=store,
+            outbox=outbox,
+            now=now,
+            heartbeat=timedelta(seconds=settings.heartbeat_seconds),
+        )
+        for connection in settings.connections
+    ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await broker.start()
+        poller = asyncio.create_task(poll_forever(contexts, settings.poll_interval_seconds))
+        log.info("sync_started", connections=len(contexts))
+        try:
+            yield
+        finally:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
+            await broker.stop()
+            await http.aclose()
+            await client.close()
+
+    app = FastAPI(title="Accountant Hub sync", lifespan=lifespan)
+    app.include_router(
+        health_router({"mongo": lambda: ping(client), "kafka": lambda: broker.ping(timeout=2)})
+    )
+    return app
+
+
+def main() -> None:
+    """Start the sync service with settings from the environment."""
+    settings = SyncSettings()
+    configure_logging("sync", settings.common.log_json)
+    uvicorn.run(create_app(settings), host=settings.common.http_host, port=settings.port, log_config=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""Keeps every client connection fresh: list its companies, sync each, sleep, repeat."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import httpx
+import structlog
+
+from services.sync.connectors.base import ClientSystemError, RemoteCompany
+from services.sync.handlers import SyncContext, report_failure, sync_company
+from shared.ids import CompanyId
+
+log = structlog.get_logger()
+
+
+async def sync_connection(ctx: SyncContext, known: dict[str, RemoteCompany]) -> int:
+    """One pass over a client's companies; when the company list itself fails, each known row shows it."""
+    try:
+        companies = await ctx.connector.list_companies()
+    except (ClientSystemError, httpx.HTTPError) as error:
+        reason = str(error) if isinstance(error, ClientSystemError) else "the client's system did not answer"
+        for company in known.values():
+            company_id = CompanyId(company.id)
+            await report_failure(ctx, company_id, await ctx.store.load(company_id), reason)
+        return 0
+    known.clear()
+    known.update({c.id: c for c in companies})
+    changed = await asyncio.gather(*(sync_company(ctx, c) for c in companies))
+    return sum(changed)
+
+
+async def poll_forever(contexts: Sequence[SyncContext], interval_seconds: float) -> None:
+    """Sync every connection, then wait `interval_seconds`; an unexpected error is logged and retried."""
+    known: dict[str, dict[str, RemoteCompany]] = {ctx.connection.client_id: {} for ctx in contexts}
+    while True:
+        for ctx, outcome in zip(
+            contexts,
+            await asyncio.gather(
+                *(sync_connection(ctx, known[ctx.connection.client_id]) for ctx in contexts),
+                return_exceptions=True,
+            ),
+            strict=True,
+        ):
+            if isinstance(outcome, BaseException):
+                log.error("sync_pass_failed", client_id=ctx.connection.client_id, exc_info=outcome)
+            elif outcome:
+                log.info("sync_pass", client_id=ctx.connection.client_id, changed=outcome)
+        await asyncio.sleep(interval_seconds)

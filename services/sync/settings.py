@@ -1,0 +1,54 @@
+"""The sync service's configuration, from `SYNC_*` (and the shared `HUB_*`) variables."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.settings import ServiceSettings
+
+BUSINESS_CENTRAL_API = "https://api.businesscentral.dynamics.com"
+BUSINESS_CENTRAL_LOGIN = "https://login.microsoftonline.com"
+BUSINESS_CENTRAL_WEB = "https://businesscentral.dynamics.com"
+
+
+class ClientConnection(BaseModel):
+    """A connection to one client's Business Central environment, and who may see its companies."""
+
+    model_config = ConfigDict(frozen=True)
+
+    client_id: str = Field(min_length=1, description="our id for the connection (tenant/environment)")
+    client_name: str = Field(min_length=1)
+    tenant: str = Field(min_length=1)
+    environment: str = "production"
+    api_base_url: str = BUSINESS_CENTRAL_API
+    login_base_url: str = BUSINESS_CENTRAL_LOGIN
+    web_client_url: str = BUSINESS_CENTRAL_WEB
+    oauth_client_id: str
+    oauth_client_secret: SecretStr
+    local_currency: str = Field(default="USD", min_length=3, max_length=3)
+    time_zone: str = Field(default="UTC", description="IANA zone of the client's companies ('today')")
+    company_time_zones: dict[str, str] = Field(
+        default_factory=dict, description="company id -> zone, where it differs"
+    )
+    granted_to: tuple[str, ...] = Field(default=(), description="work emails of accountants granted access")
+
+
+class SyncSettings(BaseSettings):
+    """Which clients to sync and how often."""
+
+    model_config = SettingsConfigDict(env_prefix="SYNC_", frozen=True, extra="ignore")
+
+    common: ServiceSettings = Field(default_factory=ServiceSettings)
+    connections: tuple[ClientConnection, ...] = Field(
+        default=(), description="JSON list of client connections (until the gateway registers them)"
+    )
+    poll_interval_seconds: float = Field(default=1.0, gt=0)
+    heartbeat_seconds: float = Field(
+        default=60.0, gt=0, description="re-announce a good sync at least this often"
+    )
+    max_concurrent_requests: int = Field(
+        default=5, ge=1, description="per environment; BC processes 5 at once"
+    )
+    request_timeout_seconds: float = Field(default=30.0, gt=0)
+    port: int = 8001

@@ -1,0 +1,143 @@
+"""The event envelope and every event the services exchange over Kafka.
+
+Every message is keyed by `company_id`; `seq` increases per company so a consumer can tell a
+stale or redelivered event from a new one. Readers ignore unknown fields. A breaking change
+bumps `schema_version` of that event and adds an upcaster in `shared/upcasters.py`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+
+from shared.ids import AccountantId, CompanyId
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class EventBase(_Frozen):
+    """The envelope every event carries."""
+
+    event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    schema_version: int = 1
+    company_id: CompanyId = Field(min_length=1)
+    seq: int = Field(ge=1, description="per-company, increasing; newer events have larger seq")
+    occurred_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
+    correlation_id: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    causation_id: str | None = None
+
+
+class SalesInvoiceStatus(StrEnum):
+    """Business Central's sales invoice statuses, normalised at the connector."""
+
+    DRAFT = "Draft"
+    IN_REVIEW = "In Review"
+    OPEN = "Open"
+    PAID = "Paid"
+    CANCELED = "Canceled"
+    CORRECTIVE = "Corrective"
+    UNSET = " "
+
+
+class SalesInvoice(_Frozen):
+    """A sales invoice as the hub needs it; amounts in the document's currency."""
+
+    id: str
+    number: str
+    customer_number: str = ""
+    due_date: date | None = None
+    status: SalesInvoiceStatus
+    currency: str = Field(min_length=3, max_length=3)
+    total_amount: Decimal
+    remaining_amount: Decimal
+    last_modified_at: AwareDatetime
+    web_url: str | None = Field(default=None, description="deep link to the record in the client's system")
+
+
+class CompanyProfile(_Frozen):
+    """A client company as found in the client's system."""
+
+    client_id: str = Field(description="the connection (tenant + environment) the company belongs to")
+    client_name: str
+    company_name: str
+    time_zone: str = "UTC"
+    web_url: str | None = None
+
+
+class SalesInvoiceChanged(EventBase):
+    """A sales invoice was created or changed in the client's books."""
+
+    event_type: Literal["sales_invoice.changed"] = "sales_invoice.changed"
+    schema_version: Literal[1] = 1
+    invoice: SalesInvoice
+
+
+class CompanyDiscovered(EventBase):
+    """A company was found (or re-read) in a client's system."""
+
+    event_type: Literal["company.discovered"] = "company.discovered"
+    schema_version: Literal[1] = 1
+    company: CompanyProfile
+
+
+class CompanySyncSucceeded(EventBase):
+    """A sync of one company finished; its figures are fresh as of `synced_at`."""
+
+    event_type: Literal["company_sync.succeeded"] = "company_sync.succeeded"
+    schema_version: Literal[1] = 1
+    synced_at: AwareDatetime
+
+
+class CompanySyncFailed(EventBase):
+    """A sync of one company failed; the last good figures stay and the row shows `reason`."""
+
+    event_type: Literal["company_sync.failed"] = "company_sync.failed"
+    schema_version: Literal[1] = 1
+    failed_at: AwareDatetime
+    reason: str = Field(max_length=500)
+
+
+class AccessGranted(EventBase):
+    """An accountant may now see a company."""
+
+    event_type: Literal["access.granted"] = "access.granted"
+    schema_version: Literal[1] = 1
+    accountant_id: AccountantId
+
+
+class AccessRevoked(EventBase):
+    """An accountant may no longer see a company."""
+
+    event_type: Literal["access.revoked"] = "access.revoked"
+    schema_version: Literal[1] = 1
+    accountant_id: AccountantId
+
+
+HubEvent = Annotated[
+    SalesInvoiceChanged
+    | CompanyDiscovered
+    | CompanySyncSucceeded
+    | CompanySyncFailed
+    | AccessGranted
+    | AccessRevoked,
+    Field(discriminator="event_type"),
+]
+
+HUB_EVENT_ADAPTER: TypeAdapter[HubEvent] = TypeAdapter(HubEvent)
+
+
+def decode_event(raw: bytes) -> HubEvent:
+    """Parse one Kafka message value; raises pydantic.ValidationError for a poison message."""
+    return HUB_EVENT_ADAPTER.validate_json(raw)
+
+
+def encode_event(event: EventBase) -> bytes:
+    """Serialise an event for Kafka; Decimals travel as strings so nothing is rounded."""
+    return event.model_dump_json().encode()

@@ -1,0 +1,52 @@
+"""MongoDB through PyMongo's async API, with Decimal stored as Decimal128 (exact) both ways."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from bson.codec_options import CodecOptions, TypeCodec, TypeRegistry
+from bson.decimal128 import Decimal128
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+Document = dict[str, Any]
+
+
+class DecimalCodec(TypeCodec):
+    """Stores `Decimal` as BSON Decimal128 and reads it back as `Decimal`, never via float."""
+
+    python_type = Decimal
+    bson_type = Decimal128
+
+    def transform_python(self, value: Decimal) -> Decimal128:
+        """Decimal -> Decimal128."""
+        return Decimal128(value)
+
+    def transform_bson(self, value: Decimal128) -> Decimal:
+        """Decimal128 -> Decimal."""
+        return value.to_decimal()
+
+
+def codec_options() -> CodecOptions[Document]:
+    """Codec options every collection of the hub uses: Decimal in, Decimal out, aware datetimes."""
+    return CodecOptions(type_registry=TypeRegistry([DecimalCodec()]), tz_aware=True)
+
+
+def connect(url: str, app_name: str) -> AsyncMongoClient[Document]:
+    """A client for one service; it connects lazily, so creating it does no I/O."""
+    return AsyncMongoClient(url, appname=app_name, tz_aware=True, serverSelectionTimeoutMS=5000)
+
+
+def database(client: AsyncMongoClient[Document], name: str) -> AsyncDatabase[Document]:
+    """The hub's database, with the Decimal codec."""
+    return client.get_database(name, codec_options=codec_options())
+
+
+async def ping(client: AsyncMongoClient[Document]) -> bool:
+    """True when the server answers; used by readiness probes."""
+    try:
+        await client.admin.command("ping")
+    except Exception:
+        return False
+    return True

@@ -1,0 +1,123 @@
+"""The projection store's contract, run against the in-memory fake and the real MongoDB server.
+
+Each test drives the aggregator's use case and reads the row an accountant would see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from services.aggregator.handlers import apply_events, rederive_where_day_turned
+from services.aggregator.repository import ProjectionStore
+from shared.events import HubEvent, SalesInvoiceStatus
+from shared.ids import AccountantId, CompanyId
+from tests.builders import (
+    NOW,
+    accountant,
+    company_discovered,
+    company_id,
+    granted,
+    revoked,
+    sales_invoice_changed,
+    sync_failed,
+    sync_succeeded,
+)
+
+RowReader = Callable[[AccountantId, CompanyId], Awaitable[dict[str, Any] | None]]
+
+
+def clock() -> Any:
+    return NOW
+
+
+async def seeded(store: ProjectionStore, *events: HubEvent) -> tuple[CompanyId, AccountantId]:
+    company, who = company_id(), accountant()
+    await apply_events([company_discovered(company, 1), granted(company, 2, who)], store, clock)
+    if events:
+        await apply_events([e.model_copy(update={"company_id": company}) for e in events], store, clock)
+    return company, who
+
+
+async def check_redelivered_event_is_applied_once(store: ProjectionStore, read_row: RowReader) -> None:
+    company, who = await seeded(store)
+    event = sales_invoice_changed(company, 3, remaining_amount=Decimal("40.00"))
+    await apply_events([event], store, clock)
+    await apply_events([event, event], store, clock)
+    row = await read_row(who, company)
+    assert row is not None
+    assert row["overdue_sales"] == [{"currency": "GBP", "amount": Decimal("40.00"), "count": 1}]
+
+
+async def check_stale_event_does_not_overwrite_newer(store: ProjectionStore, read_row: RowReader) -> None:
+    company, who = await seeded(store)
+    paid = sales_invoice_changed(
+        company, 5, id="inv-1", status=SalesInvoiceStatus.PAID, remaining_amount=Decimal(0)
+    )
+    older_open = sales_invoice_changed(company, 4, id="inv-1")
+    await apply_events([paid], store, clock)
+    await apply_events([older_open], store, clock)
+    row = await read_row(who, company)
+    assert row is not None
+    assert row["overdue_sales"] == []
+
+
+async def check_batch_keeps_newest_per_invoice(store: ProjectionStore, read_row: RowReader) -> None:
+    company, who = await seeded(store)
+    first = sales_invoice_changed(company, 3, id="inv-1", remaining_amount=Decimal("10.00"))
+    second = sales_invoice_changed(company, 4, id="inv-1", remaining_amount=Decimal("7.50"))
+    await apply_events([second, first], store, clock)
+    row = await read_row(who, company)
+    assert row is not None
+    assert row["overdue_sales"] == [{"currency": "GBP", "amount": Decimal("7.50"), "count": 1}]
+
+
+async def check_revoked_accountant_loses_the_row(store: ProjectionStore, read_row: RowReader) -> None:
+    company, who = await seeded(store)
+    await apply_events([revoked(company, 9, who)], store, clock)
+    assert await read_row(who, company) is None
+
+
+async def check_other_accountant_sees_nothing(store: ProjectionStore, read_row: RowReader) -> None:
+    company, _ = await seeded(store)
+    assert await read_row(accountant(), company) is None
+
+
+async def check_failed_sync_keeps_last_good_figures(store: ProjectionStore, read_row: RowReader) -> None:
+    company, who = await seeded(store)
+    await apply_events([sales_invoice_changed(company, 3), sync_succeeded(company, 4)], store, clock)
+    await apply_events([sync_failed(company, 5, "HTTP 503 from the client's system")], store, clock)
+    row = await read_row(who, company)
+    assert row is not None
+    assert row["last_sync_error"] == "HTTP 503 from the client's system"
+    assert row["last_synced_at"] == NOW
+    assert row["overdue_sales"][0]["amount"] == Decimal("100.00")
+
+
+async def check_figures_roll_over_at_midnight_without_events(
+    store: ProjectionStore, read_row: RowReader
+) -> None:
+    company, who = await seeded(store)
+    due_today = sales_invoice_changed(company, 3, due_date=date(2026, 11, 25))
+    await apply_events([due_today], store, clock)
+    row = await read_row(who, company)
+    assert row is not None
+    assert row["overdue_sales"] == []
+    turned = await rederive_where_day_turned(store, lambda: NOW + timedelta(days=1))
+    assert turned >= 1
+    row = await read_row(who, company)
+    assert row is not None
+    assert row["overdue_sales"][0]["count"] == 1
+
+
+CONTRACT = [
+    check_redelivered_event_is_applied_once,
+    check_stale_event_does_not_overwrite_newer,
+    check_batch_keeps_newest_per_invoice,
+    check_revoked_accountant_loses_the_row,
+    check_other_accountant_sees_nothing,
+    check_failed_sync_keeps_last_good_figures,
+    check_figures_roll_over_at_midnight_without_events,
+]
