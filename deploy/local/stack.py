@@ -34,6 +34,7 @@ class StackOptions:
     seed: int = 42
     partitions: int = 6
     poll_interval_seconds: float = 0.5
+    extra_accounts: tuple[tuple[str, str], ...] = ()
     simulator_env: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -161,9 +162,15 @@ def _service_env(
         "GATEWAY_PORT": str(ports["gateway"]),
         "SYNC_CONNECTIONS": json.dumps(sample_connections(simulator_url)),
         "SYNC_POLL_INTERVAL_SECONDS": str(options.poll_interval_seconds),
-        "GATEWAY_SEED_ACCOUNTS": json.dumps([{"email": SAMPLE_ACCOUNTANT, "password": SAMPLE_PASSWORD}]),
+        "GATEWAY_SEED_ACCOUNTS": json.dumps(
+            [{"email": email, "password": password} for email, password in _accounts(options)]
+        ),
         "GATEWAY_SECURE_COOKIES": "false",
     }
+
+
+def _accounts(options: StackOptions) -> list[tuple[str, str]]:
+    return [(SAMPLE_ACCOUNTANT, SAMPLE_PASSWORD), *options.extra_accounts]
 
 
 def _answers(url: str) -> bool:

@@ -1,0 +1,140 @@
+"""From a change in the client's books to the accountant's dashboard, through every service."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from deploy.local.stack import Stack
+
+pytestmark = pytest.mark.e2e
+WAIT_SECONDS = 30
+Row = dict[str, Any]
+
+
+async def dashboard(api: httpx.AsyncClient) -> dict[str, Row]:
+    response = await api.get("/api/v1/dashboard", params={"limit": 500})
+    response.raise_for_status()
+    return {row["company_id"]: row for row in response.json()["rows"]}
+
+
+async def row_when(api: httpx.AsyncClient, company_id: str, accept: Callable[[Row], bool]) -> Row:
+    """The company's row once `accept` holds, waiting at most WAIT_SECONDS."""
+    async with asyncio.timeout(WAIT_SECONDS):
+        while True:
+            row = (await dashboard(api)).get(company_id)
+            if row is not None and accept(row):
+                return row
+            await asyncio.sleep(0.2)
+
+
+def overdue(row: Row, currency: str) -> tuple[Decimal, int]:
+    for figure in row["overdue_sales"]:
+        if figure["currency"] == currency:
+            return Decimal(figure["amount"]), figure["count"]
+    return Decimal(0), 0
+
+
+async def open_invoices(stack: Stack, company: dict[str, Any]) -> list[dict[str, Any]]:
+    """The company's Open, not yet due invoices, read from the BC API like the connector does."""
+    base = stack.simulator_url
+    async with httpx.AsyncClient(timeout=10) as http:
+        token = (
+            await http.post(
+                f"{base}/{company['tenantId']}/oauth2/v2.0/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": "accountant-hub",
+                    "client_secret": "local-secret",
+                    "scope": "https://api.businesscentral.dynamics.com/.default",
+                },
+            )
+        ).json()["access_token"]
+        page = await http.get(
+            f"{company['apiUrl']}/salesInvoices", headers={"Authorization": f"Bearer {token}"}
+        )
+    return [i for i in page.json()["value"] if i["status"] == "Open"]
+
+
+async def test_accountant_sees_every_granted_company(
+    stack: Stack, accountant_api: httpx.AsyncClient, simulator: httpx.AsyncClient
+) -> None:
+    companies = (await simulator.get("/companies")).json()
+    async with asyncio.timeout(WAIT_SECONDS):
+        while len(rows := await dashboard(accountant_api)) < len(companies):
+            await asyncio.sleep(0.2)
+    assert set(rows) == {c["companyId"] for c in companies}
+    for company in companies:
+        row = rows[company["companyId"]]
+        assert row["company_name"] == company["name"]
+        assert row["client_name"] == company["tenantName"]
+        assert row["last_sync_error"] is None
+
+
+async def test_invoice_made_overdue_then_paid_shows_on_the_dashboard(
+    stack: Stack, accountant_api: httpx.AsyncClient, simulator: httpx.AsyncClient
+) -> None:
+    company = (await simulator.get("/companies")).json()[0]
+    cid, currency = company["companyId"], company["currencyCode"]
+    before = overdue(await row_when(accountant_api, cid, lambda r: r["last_synced_at"] is not None), currency)
+    invoice = next(
+        i
+        for i in await open_invoices(stack, company)
+        if i["currencyCode"] == currency and i["dueDate"] >= company_today_iso(company)
+    )
+    remaining = Decimal(str(invoice["remainingAmount"]))
+
+    made = await simulator.post(f"/companies/{cid}/salesInvoices/{invoice['id']}/make-overdue")
+    made.raise_for_status()
+    row = await row_when(accountant_api, cid, lambda r: overdue(r, currency)[1] == before[1] + 1)
+    assert overdue(row, currency) == (before[0] + remaining, before[1] + 1)
+
+    paid = await simulator.post(f"/companies/{cid}/salesInvoices/{invoice['id']}/pay")
+    paid.raise_for_status()
+    row = await row_when(accountant_api, cid, lambda r: overdue(r, currency)[1] == before[1])
+    assert overdue(row, currency) == before
+
+
+async def test_failing_client_system_shows_the_error_and_keeps_the_last_figures(
+    accountant_api: httpx.AsyncClient, simulator: httpx.AsyncClient
+) -> None:
+    company = (await simulator.get("/companies")).json()[-1]
+    cid = company["companyId"]
+    good = await row_when(accountant_api, cid, lambda r: r["last_synced_at"] is not None)
+    (await simulator.post(f"/companies/{cid}/fail", json={"status_code": 500})).raise_for_status()
+    try:
+        failed = await row_when(accountant_api, cid, lambda r: r["last_sync_error"] is not None)
+        assert "500" in failed["last_sync_error"]
+        assert failed["overdue_sales"] == good["overdue_sales"]
+    finally:
+        (await simulator.post(f"/companies/{cid}/fail", json={"status_code": None})).raise_for_status()
+    healed = await row_when(accountant_api, cid, lambda r: r["last_sync_error"] is None)
+    assert healed["overdue_sales"] == good["overdue_sales"]
+
+
+async def test_accountant_of_another_firm_sees_no_company(
+    stack: Stack, accountant_api: httpx.AsyncClient, outsider_api: httpx.AsyncClient
+) -> None:
+    async with asyncio.timeout(WAIT_SECONDS):
+        while not await dashboard(accountant_api):
+            await asyncio.sleep(0.2)
+    assert await dashboard(outsider_api) == {}
+
+
+async def test_dashboard_without_signing_in_is_refused(stack: Stack) -> None:
+    async with httpx.AsyncClient(base_url=stack.gateway_url) as anonymous:
+        response = await anonymous.get("/api/v1/dashboard")
+    assert response.status_code == 401
+    assert "Sign in" in response.json()["detail"]
+
+
+def company_today_iso(company: dict[str, Any]) -> str:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(UTC).astimezone(ZoneInfo(company["timeZone"])).date().isoformat()

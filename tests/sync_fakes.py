@@ -1,0 +1,146 @@
+"""In-memory twins of the sync service's ports: its state store, its event sink, a client system."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from services.sync.connectors.base import ClientSystemError, RemoteCompany
+from services.sync.repository import CompanySyncState
+from shared.events import EventBase, SalesInvoice
+from shared.ids import CompanyId
+
+E = TypeVar("E", bound=EventBase)
+
+
+class InMemorySyncStateStore:
+    """SyncStateStore in dicts; seqs are handed out like MongoDB's atomic `$inc`."""
+
+    def __init__(self) -> None:
+        self.last_seq: dict[CompanyId, int] = {}
+        self.states: dict[CompanyId, CompanySyncState] = {}
+
+    async def reserve_seqs(self, company_id: CompanyId, count: int) -> range:
+        """`count` fresh, increasing per-company sequence numbers."""
+        last = self.last_seq.get(company_id, 0) + count
+        self.last_seq[company_id] = last
+        return range(last - count + 1, last + 1)
+
+    async def load(self, company_id: CompanyId) -> CompanySyncState:
+        """The company's sync state (empty for a company never synced)."""
+        return self.states.get(company_id, CompanySyncState())
+
+    async def save(self, company_id: CompanyId, state: CompanySyncState) -> None:
+        """Remember the company's sync state."""
+        self.states[company_id] = state
+
+
+@dataclass
+class RecordingSink:
+    """EventSink that keeps every (topic, event) in the order it was published."""
+
+    published: list[tuple[str, EventBase]] = field(default_factory=list)
+
+    async def publish(self, topic: str, events: Sequence[EventBase]) -> None:
+        """Record the events as acknowledged."""
+        self.published += [(topic, event) for event in events]
+
+    def events(self, company_id: CompanyId | None = None) -> list[EventBase]:
+        """Every event published so far, of one company when given."""
+        return [e for _, e in self.published if company_id is None or e.company_id == company_id]
+
+    def of_type(self, kind: type[E], company_id: CompanyId | None = None) -> list[E]:
+        """The published events of one type, in publication order."""
+        return [e for e in self.events(company_id) if isinstance(e, kind)]
+
+    def topics_of(self, kind: type[EventBase]) -> set[str]:
+        """The topics events of one type were published to."""
+        return {topic for topic, e in self.published if isinstance(e, kind)}
+
+
+@dataclass
+class ScriptedConnector:
+    """Connector over scripted books; `since` filters with `>=`, as BC's `ge` does."""
+
+    companies: list[RemoteCompany] = field(default_factory=list)
+    invoices: dict[str, dict[str, SalesInvoice]] = field(default_factory=dict)
+    page_size: int = 2
+    listing_error: Exception | None = None
+    company_errors: dict[str, Exception] = field(default_factory=dict)
+    requests: list[tuple[str, datetime | None]] = field(default_factory=list)
+
+    def add_company(self, company: RemoteCompany, *invoices: SalesInvoice) -> RemoteCompany:
+        """A company the client's system lists, with its invoices."""
+        self.companies.append(company)
+        self.invoices[company.id] = {}
+        self.put(company, *invoices)
+        return company
+
+    def put(self, company: RemoteCompany, *invoices: SalesInvoice) -> None:
+        """Create or replace invoices of a company."""
+        self.invoices[company.id].update({i.id: i for i in invoices})
+
+    def change(
+        self, company: RemoteCompany, invoice_id: str, at: datetime, **changes: object
+    ) -> SalesInvoice:
+        """Change an invoice as the client's system would: its last-modified moves to `at`."""
+        changed = self.invoices[company.id][invoice_id].model_copy(update={**changes, "last_modified_at": at})
+        self.put(company, changed)
+        return changed
+
+    def rename(self, company: RemoteCompany, name: str) -> RemoteCompany:
+        """The client renamed a company."""
+        renamed = replace(company, name=name)
+        self.companies = [renamed if c.id == company.id else c for c in self.companies]
+        return renamed
+
+    def fail(self, company: RemoteCompany, error: Exception | str) -> None:
+        """Reading the company's invoices raises `error` (a string becomes a ClientSystemError)."""
+        self.company_errors[company.id] = ClientSystemError(error) if isinstance(error, str) else error
+
+    def fail_listing(self, error: Exception | str) -> None:
+        """Listing the companies raises `error` (a string becomes a ClientSystemError)."""
+        self.listing_error = ClientSystemError(error) if isinstance(error, str) else error
+
+    def heal(self) -> None:
+        """Every request succeeds again."""
+        self.listing_error = None
+        self.company_errors.clear()
+
+    async def list_companies(self) -> list[RemoteCompany]:
+        """Every scripted company, unless listing was made to fail."""
+        if self.listing_error is not None:
+            raise self.listing_error
+        return list(self.companies)
+
+    async def sales_invoices_changed_since(
+        self, company: RemoteCompany, since: datetime | None
+    ) -> AsyncIterator[list[SalesInvoice]]:
+        """Pages of invoices modified at or after `since`, oldest first, as BC orders them."""
+        self.requests.append((company.id, since))
+        error = self.company_errors.get(company.id)
+        if error is not None:
+            raise error
+        rows = sorted(
+            (i for i in self.invoices[company.id].values() if since is None or i.last_modified_at >= since),
+            key=lambda i: (i.last_modified_at, i.id),
+        )
+        for start in range(0, len(rows), self.page_size):
+            yield rows[start : start + self.page_size]
+
+
+class MovableClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, by: timedelta) -> datetime:
+        """Move time forward and return the new now."""
+        self.now += by
+        return self.now
