@@ -13,6 +13,7 @@ install: $(STAMP)
 $(STAMP): requirements.lock pyproject.toml
 	@command -v java >/dev/null || { echo "Java 17+ is needed for the local Kafka broker (apt-get install -y openjdk-17-jre-headless)"; exit 1; }
 	@command -v mvn >/dev/null || { echo "Maven is needed to fetch Kafka's jars (apt-get install -y maven)"; exit 1; }
+	bash deploy/local/install-system-packages.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.8
 	$(BIN)/uv pip sync --quiet -p $(BIN)/python requirements.lock

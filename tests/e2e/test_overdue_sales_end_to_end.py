@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from deploy.local.stack import Stack
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.e2e
-WAIT_SECONDS = 30
 Row = dict[str, Any]
 
 
@@ -24,13 +25,11 @@ async def dashboard(api: httpx.AsyncClient) -> dict[str, Row]:
 
 
 async def row_when(api: httpx.AsyncClient, company_id: str, accept: Callable[[Row], bool]) -> Row:
-    """The company's row once `accept` holds, waiting at most WAIT_SECONDS."""
-    async with asyncio.timeout(WAIT_SECONDS):
-        while True:
-            row = (await dashboard(api)).get(company_id)
-            if row is not None and accept(row):
-                return row
-            await asyncio.sleep(0.2)
+    """The company's row once `accept` holds."""
+    rows = await eventually(
+        lambda: dashboard(api), lambda rows: company_id in rows and accept(rows[company_id])
+    )
+    return rows[company_id]
 
 
 def overdue(row: Row, currency: str) -> tuple[Decimal, int]:
@@ -65,9 +64,7 @@ async def test_accountant_sees_every_granted_company(
     stack: Stack, accountant_api: httpx.AsyncClient, simulator: httpx.AsyncClient
 ) -> None:
     companies = (await simulator.get("/companies")).json()
-    async with asyncio.timeout(WAIT_SECONDS):
-        while len(rows := await dashboard(accountant_api)) < len(companies):
-            await asyncio.sleep(0.2)
+    rows = await eventually(lambda: dashboard(accountant_api), lambda rows: len(rows) >= len(companies))
     assert set(rows) == {c["companyId"] for c in companies}
     for company in companies:
         row = rows[company["companyId"]]
@@ -120,9 +117,7 @@ async def test_failing_client_system_shows_the_error_and_keeps_the_last_figures(
 async def test_accountant_of_another_firm_sees_no_company(
     stack: Stack, accountant_api: httpx.AsyncClient, outsider_api: httpx.AsyncClient
 ) -> None:
-    async with asyncio.timeout(WAIT_SECONDS):
-        while not await dashboard(accountant_api):
-            await asyncio.sleep(0.2)
+    await eventually(lambda: dashboard(accountant_api), bool)
     assert await dashboard(outsider_api) == {}
 
 
@@ -134,7 +129,4 @@ async def test_dashboard_without_signing_in_is_refused(stack: Stack) -> None:
 
 
 def company_today_iso(company: dict[str, Any]) -> str:
-    from datetime import UTC, datetime
-    from zoneinfo import ZoneInfo
-
     return datetime.now(UTC).astimezone(ZoneInfo(company["timeZone"])).date().isoformat()

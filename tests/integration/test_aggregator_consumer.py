@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -23,9 +23,9 @@ from shared.mongo import Document
 from shared.settings import ServiceSettings
 from shared.topics import ACCESS_EVENTS, COMPANY_RECORDS, dead_letter_topic
 from tests.builders import NOW, accountant, company_discovered, company_id, granted, sales_invoice_changed
+from tests.waiting import WAIT_SECONDS, eventually
 
 pytestmark = pytest.mark.integration
-WAIT_SECONDS = 30
 
 
 @pytest.fixture
@@ -63,14 +63,6 @@ async def send(producer: AIOKafkaProducer, topic: str, *events: EventBase) -> No
         await producer.send_and_wait(topic, encode_event(event), key=event.company_id.encode())
 
 
-async def eventually(read: Callable[[], Awaitable[Any]], accept: Callable[[Any], bool]) -> Any:
-    """Poll `read` until `accept` holds, for at most WAIT_SECONDS; returns the accepted value."""
-    async with asyncio.timeout(WAIT_SECONDS):
-        while not accept(value := await read()):
-            await asyncio.sleep(0.1)
-    return value
-
-
 async def test_event_delivered_twice_is_counted_once(
     aggregator: FastAPI, producer: AIOKafkaProducer, mongo_db: AsyncDatabase[Document]
 ) -> None:
@@ -80,7 +72,7 @@ async def test_event_delivered_twice_is_counted_once(
     await send(producer, ACCESS_EVENTS, granted(company, 2, who))
     await send(producer, COMPANY_RECORDS, company_discovered(company, 1), invoice, invoice, later, invoice)
 
-    row = await eventually(
+    row: Any = await eventually(
         lambda: mongo_db["dashboard_rows"].find_one({"_id": row_id(who, company)}),
         lambda doc: doc is not None and doc["overdue_sales_count"] == 2,
     )
@@ -103,7 +95,7 @@ async def test_malformed_event_goes_to_the_dead_letter_topic_and_the_consumer_ke
     await send(producer, ACCESS_EVENTS, granted(company, 2, who))
     await send(producer, COMPANY_RECORDS, company_discovered(company, 1), sales_invoice_changed(company, 3))
 
-    row = await eventually(
+    row: Any = await eventually(
         lambda: mongo_db["dashboard_rows"].find_one({"_id": row_id(who, company)}),
         lambda doc: doc is not None and doc["overdue_sales_count"] == 1,
     )
