@@ -16,6 +16,7 @@ from services.sync.repository import CompanySyncState, SyncStateStore
 from services.sync.settings import ClientConnection
 from shared.events import (
     AccessGranted,
+    AccessRevoked,
     CompanyDiscovered,
     CompanyProfile,
     CompanySyncFailed,
@@ -53,7 +54,7 @@ async def sync_company(ctx: SyncContext, company: RemoteCompany) -> int:
             for invoice in page
         ]
     except (ClientSystemError, httpx.HTTPError) as error:
-        await report_failure(ctx, company_id, state, _reason(error))
+        await report_failure(ctx, company_id, state, failure_reason(error))
         return 0
     fresh = [i for i in invoices if not _already_sent(i, state)]
     batch = ctx.outbox.batch(company_id)
@@ -69,6 +70,8 @@ async def sync_company(ctx: SyncContext, company: RemoteCompany) -> int:
     grants = {accountant_id(email) for email in ctx.connection.granted_to}
     for accountant in sorted(grants - state.announced_grants):
         batch.add(ACCESS_EVENTS, _grant_event(company_id, accountant))
+    for accountant in sorted(state.announced_grants - grants):
+        batch.add(ACCESS_EVENTS, _revoke_event(company_id, accountant))
     now = ctx.now()
     announce = bool(fresh) or state.last_error is not None or _heartbeat_due(state, now, ctx.heartbeat)
     if announce:
@@ -107,6 +110,10 @@ def _invoice_event(company_id: CompanyId, invoice: SalesInvoice) -> Callable[[in
 
 def _grant_event(company_id: CompanyId, accountant: str) -> Callable[[int], AccessGranted]:
     return lambda seq: AccessGranted(company_id=company_id, seq=seq, accountant_id=accountant_id(accountant))
+
+
+def _revoke_event(company_id: CompanyId, accountant: AccountantId) -> Callable[[int], AccessRevoked]:
+    return lambda seq: AccessRevoked(company_id=company_id, seq=seq, accountant_id=accountant)
 
 
 def _already_sent(invoice: SalesInvoice, state: CompanySyncState) -> bool:
@@ -153,7 +160,8 @@ def _fingerprint(profile: CompanyProfile) -> str:
     return hashlib.sha256(profile.model_dump_json().encode()).hexdigest()
 
 
-def _reason(error: Exception) -> str:
+def failure_reason(error: Exception) -> str:
+    """What the row shows for a failed sync: the client system's answer, at most 500 characters."""
     if isinstance(error, httpx.HTTPError):
         return f"the client's system did not answer ({type(error).__name__}); will retry"
     return str(error)[:500]

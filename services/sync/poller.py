@@ -9,7 +9,7 @@ import httpx
 import structlog
 
 from services.sync.connectors.base import ClientSystemError, RemoteCompany
-from services.sync.handlers import SyncContext, report_failure, sync_company
+from services.sync.handlers import SyncContext, failure_reason, report_failure, sync_company
 from shared.ids import CompanyId
 
 log = structlog.get_logger()
@@ -20,7 +20,7 @@ async def sync_connection(ctx: SyncContext, known: dict[str, RemoteCompany]) -> 
     try:
         companies = await ctx.connector.list_companies()
     except (ClientSystemError, httpx.HTTPError) as error:
-        reason = str(error) if isinstance(error, ClientSystemError) else "the client's system did not answer"
+        reason = failure_reason(error)
         for company in known.values():
             company_id = CompanyId(company.id)
             await report_failure(ctx, company_id, await ctx.store.load(company_id), reason)

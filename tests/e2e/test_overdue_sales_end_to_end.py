@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from deploy.local.bc_simulator.client import read_sales_invoices
 from deploy.local.stack import Stack
 from tests.waiting import eventually
 
@@ -39,25 +40,9 @@ def overdue(row: Row, currency: str) -> tuple[Decimal, int]:
     return Decimal(0), 0
 
 
-async def open_invoices(stack: Stack, company: dict[str, Any]) -> list[dict[str, Any]]:
+async def open_invoices(company: dict[str, Any]) -> list[dict[str, Any]]:
     """The company's Open, not yet due invoices, read from the BC API like the connector does."""
-    base = stack.simulator_url
-    async with httpx.AsyncClient(timeout=10) as http:
-        token = (
-            await http.post(
-                f"{base}/{company['tenantId']}/oauth2/v2.0/token",
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": "accountant-hub",
-                    "client_secret": "local-secret",
-                    "scope": "https://api.businesscentral.dynamics.com/.default",
-                },
-            )
-        ).json()["access_token"]
-        page = await http.get(
-            f"{company['apiUrl']}/salesInvoices", headers={"Authorization": f"Bearer {token}"}
-        )
-    return [i for i in page.json()["value"] if i["status"] == "Open"]
+    return [i for i in await read_sales_invoices(company) if i["status"] == "Open"]
 
 
 async def test_accountant_sees_every_granted_company(
@@ -81,10 +66,10 @@ async def test_invoice_made_overdue_then_paid_shows_on_the_dashboard(
     before = overdue(await row_when(accountant_api, cid, lambda r: r["last_synced_at"] is not None), currency)
     invoice = next(
         i
-        for i in await open_invoices(stack, company)
+        for i in await open_invoices(company)
         if i["currencyCode"] == currency and i["dueDate"] >= company_today_iso(company)
     )
-    remaining = Decimal(str(invoice["remainingAmount"]))
+    remaining = invoice["remainingAmount"]
 
     made = await simulator.post(f"/companies/{cid}/salesInvoices/{invoice['id']}/make-overdue")
     made.raise_for_status()

@@ -231,11 +231,6 @@ async def test_a_failing_company_does_not_stop_the_others(bc: Bc, backoffs: list
     assert len(await bc.invoices(healthy)) == len(simulated_healthy.sales_invoices)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bc_client._describe keeps BC's per-response 'CorrelationId: <uuid>' in the reason, "
-    "so report_failure never sees the same reason twice and re-publishes every pass",
-)
 async def test_a_company_that_keeps_failing_is_reported_once_not_on_every_pass(
     bc: Bc, backoffs: list[float]
 ) -> None:

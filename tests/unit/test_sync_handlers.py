@@ -350,10 +350,6 @@ async def test_when_the_company_list_fails_every_known_company_shows_the_failure
     assert again == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="poller.sync_connection passes str(error) untruncated; CompanySyncFailed.reason allows 500 chars",
-)
 async def test_a_company_list_failure_is_shown_even_when_its_message_is_long(world: World) -> None:
     company = world.connector.add_company(remote_company())
     await world.poll()
@@ -383,10 +379,6 @@ async def test_grants_are_announced_once(world: World) -> None:
     assert granted[-1] == "cara@firm.example"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sync never publishes access.revoked: handlers.sync_company only announces grants - announced",
-)
 async def test_an_accountant_removed_from_the_connection_loses_access(world: World) -> None:
     company = world.connector.add_company(remote_company())
     await world.sync(company)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -18,6 +19,7 @@ from services.sync.connectors.base import ClientSystemError
 from services.sync.settings import ClientConnection
 
 SCOPE = "https://api.businesscentral.dynamics.com/.default"
+_CORRELATION_ID = re.compile(r"\s*CorrelationId:\s*[0-9a-fA-F-]{36}\.?")
 RETRYABLE = {408, 429, 502, 503, 504}
 MAX_ATTEMPTS = 6
 
@@ -51,11 +53,13 @@ class BusinessCentralClient:
 
     async def get_json(self, url: str, params: dict[str, str] | None = None) -> dict[str, Any]:
         """GET with a bearer token; retries throttling and outages with backoff, then gives up clearly."""
+        renewed_token = False
         for attempt in range(MAX_ATTEMPTS):
             async with self._slots:
                 response = await self._http.get(url, params=params, headers=await self._auth())
-            if response.status_code == 401 and attempt == 0:
-                self._token = None  # expired early or revoked: fetch a new one once
+            if response.status_code == 401 and not renewed_token:
+                self._token = None  # expired early or revoked: fetch a new one, once per call
+                renewed_token = True
                 continue
             if response.status_code in RETRYABLE and attempt < MAX_ATTEMPTS - 1:
                 await asyncio.sleep(_backoff(response, attempt))
@@ -99,10 +103,15 @@ def _backoff(response: httpx.Response, attempt: int) -> float:
 
 
 def _describe(response: httpx.Response) -> str:
-    """HTTP status plus BC's own error code and message, for the dashboard row."""
+    """HTTP status plus BC's own error code and message, for the dashboard row.
+
+    BC ends messages with a per-response `CorrelationId: <uuid>`; it is dropped so that the same
+    failure reads the same on every pass (and is not re-announced each time).
+    """
     try:
         error = response.json().get("error", {})
-        detail = f"{error.get('code', '')}: {error.get('message', '')}".strip(": ")
+        message = _CORRELATION_ID.sub("", str(error.get("message", ""))).strip()
+        detail = f"{error.get('code', '')}: {message}".strip(": ")
     except (ValueError, AttributeError):
         detail = response.reason_phrase
     return f"HTTP {response.status_code} from the client's system ({detail or 'no detail'})"

@@ -1,0 +1,27 @@
+"""`make bench [NAME=...]`: run every benchmark, or the one named."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+from bench import freshness
+
+BENCHMARKS: dict[str, Callable[[], None]] = {"freshness": freshness.main}
+
+
+def main(argv: list[str]) -> int:
+    """Run the named benchmarks (all when none are named)."""
+    names = argv or list(BENCHMARKS)
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark(s) {unknown}; choose from {sorted(BENCHMARKS)}", file=sys.stderr)
+        return 2
+    for name in names:
+        print(f"== {name}", flush=True)
+        BENCHMARKS[name]()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

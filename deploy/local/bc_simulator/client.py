@@ -1,0 +1,41 @@
+"""Reading the stand-in's books the way a BC API client would (for tests, benchmarks, the demo)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from .settings import SimulatorSettings
+
+SCOPE = "https://api.businesscentral.dynamics.com/.default"
+
+
+async def read_sales_invoices(
+    company: dict[str, Any], settings: SimulatorSettings | None = None
+) -> list[Any]:
+    """Every sales invoice of a company listed by `GET /_simulator/companies`, amounts as Decimal."""
+    settings = settings or SimulatorSettings()
+    async with httpx.AsyncClient(timeout=10) as http:
+        token = await http.post(
+            company["tokenUrl"],
+            data={
+                "grant_type": "client_credentials",
+                "client_id": settings.client_id,
+                "client_secret": settings.client_secret,
+                "scope": SCOPE,
+            },
+        )
+        token.raise_for_status()
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        invoices: list[Any] = []
+        url: str | None = f"{company['apiUrl']}/salesInvoices"
+        while url is not None:
+            page = await http.get(url, headers=headers)
+            page.raise_for_status()
+            body = json.loads(page.text, parse_float=Decimal)
+            invoices += body["value"]
+            url = body.get("@odata.nextLink")
+    return invoices
