@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NAME ?=
 
-.PHONY: install run test lint format unit integration e2e bench clean-cache
+.PHONY: install run test lint format unit integration e2e bench screenshot
 
 install: $(STAMP)
 
@@ -50,3 +50,7 @@ e2e: install
 ## bench: every benchmark (or one: make bench NAME=freshness); results in bench/results and bench/RESULTS.md
 bench: install
 	$(BIN)/python -m bench $(NAME)
+
+## screenshot: docs/dashboard.png, the sample accountant's dashboard in headless Chromium
+screenshot: install
+	$(BIN)/python -m deploy.local.screenshot

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import tempfile
 import time
 import uuid
@@ -25,6 +26,7 @@ from deploy.local.stack import SAMPLE_ACCOUNTANT, SAMPLE_PASSWORD, Stack, StackO
 
 CHANGES = int(os.environ.get("BENCH_FRESHNESS_CHANGES", "300"))
 GATEWAY_POLL_SECONDS = 0.02
+SYNC_POLL_SECONDS = 0.5
 TIMEOUT_SECONDS = 30.0
 
 
@@ -78,7 +80,10 @@ async def measure_changes(stack: Stack, count: int) -> list[float]:
                 while await overdue_count(api, company_id) < 0:  # noqa: ASYNC110 - waiting for first sync
                     await asyncio.sleep(0.2)
         samples: list[float] = []
+        dephase = random.Random(7)
         for n in range(count):
+            # A change lands at a random moment of sync's poll cycle, not just after a pass.
+            await asyncio.sleep(dephase.uniform(0, SYNC_POLL_SECONDS))
             company_id, invoice_id, zone = targets[n % len(targets)]
             before = await overdue_count(api, company_id)
             today = datetime.now(UTC).astimezone(ZoneInfo(zone)).date()
@@ -105,7 +110,9 @@ async def pick_target(company: dict[str, Any]) -> tuple[str, str, str]:
 def main() -> None:
     """Run the freshness benchmark and record it."""
     work_dir = Path(tempfile.mkdtemp(prefix="bench-freshness-"))
-    options = StackOptions(tenants=2, companies_per_tenant=2, partitions=6)
+    options = StackOptions(
+        tenants=2, companies_per_tenant=2, partitions=6, poll_interval_seconds=SYNC_POLL_SECONDS
+    )
     stack = start_stack(work_dir, options)
     try:
         changes = asyncio.run(measure_changes(stack, CHANGES))

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from decimal import Decimal
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 from shared.ids import AccountantId, CompanyId
+from shared.records import (
+    AgedBalance,
+    CompanyProfile,
+    LedgerAccount,
+    PurchaseInvoice,
+    SalesDocument,
+    SalesInvoice,
+)
 
 
 class _Frozen(BaseModel):
@@ -32,43 +38,6 @@ class EventBase(_Frozen):
     occurred_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
     correlation_id: str = Field(default_factory=lambda: str(uuid.uuid4()))
     causation_id: str | None = None
-
-
-class SalesInvoiceStatus(StrEnum):
-    """Business Central's sales invoice statuses, normalised at the connector."""
-
-    DRAFT = "Draft"
-    IN_REVIEW = "In Review"
-    OPEN = "Open"
-    PAID = "Paid"
-    CANCELED = "Canceled"
-    CORRECTIVE = "Corrective"
-    UNSET = " "
-
-
-class SalesInvoice(_Frozen):
-    """A sales invoice as the hub needs it; amounts in the document's currency."""
-
-    id: str
-    number: str
-    customer_number: str = ""
-    due_date: date | None = None
-    status: SalesInvoiceStatus
-    currency: str = Field(min_length=3, max_length=3)
-    total_amount: Decimal
-    remaining_amount: Decimal
-    last_modified_at: AwareDatetime
-    web_url: str | None = Field(default=None, description="deep link to the record in the client's system")
-
-
-class CompanyProfile(_Frozen):
-    """A client company as found in the client's system."""
-
-    client_id: str = Field(description="the connection (tenant + environment) the company belongs to")
-    client_name: str
-    company_name: str
-    time_zone: str = "UTC"
-    web_url: str | None = None
 
 
 class SalesInvoiceChanged(EventBase):
@@ -104,6 +73,39 @@ class CompanySyncFailed(EventBase):
     reason: str = Field(max_length=500)
 
 
+class PurchaseInvoiceChanged(EventBase):
+    """A purchase invoice was created or changed in the client's books."""
+
+    event_type: Literal["purchase_invoice.changed"] = "purchase_invoice.changed"
+    schema_version: Literal[1] = 1
+    invoice: PurchaseInvoice
+
+
+class SalesDocumentChanged(EventBase):
+    """A sales quote, order or credit memo was created or changed."""
+
+    event_type: Literal["sales_document.changed"] = "sales_document.changed"
+    schema_version: Literal[1] = 1
+    document: SalesDocument
+
+
+class AccountChanged(EventBase):
+    """A G/L account's definition or balance changed."""
+
+    event_type: Literal["account.changed"] = "account.changed"
+    schema_version: Literal[1] = 1
+    account: LedgerAccount
+
+
+class AgedPayablesReported(EventBase):
+    """The client system's aged payables report, as of a date: replaces the previous one."""
+
+    event_type: Literal["aged_payables.reported"] = "aged_payables.reported"
+    schema_version: Literal[1] = 1
+    as_of: date
+    vendors: tuple[AgedBalance, ...]
+
+
 class AccessGranted(EventBase):
     """An accountant may now see a company."""
 
@@ -122,6 +124,10 @@ class AccessRevoked(EventBase):
 
 HubEvent = Annotated[
     SalesInvoiceChanged
+    | PurchaseInvoiceChanged
+    | SalesDocumentChanged
+    | AccountChanged
+    | AgedPayablesReported
     | CompanyDiscovered
     | CompanySyncSucceeded
     | CompanySyncFailed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +27,17 @@ class DecimalCodec(TypeCodec):
     def transform_bson(self, value: Decimal128) -> Decimal:
         """Decimal128 -> Decimal."""
         return value.to_decimal()
+
+
+def bson_safe(value: Any) -> Any:
+    """A model dump made storable: dates become ISO strings (BSON has no date-only type)."""
+    if isinstance(value, dict):
+        return {k: bson_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [bson_safe(v) for v in value]
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    return value
 
 
 def codec_options() -> CodecOptions[Document]:

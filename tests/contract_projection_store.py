@@ -12,15 +12,20 @@ from typing import Any
 
 from services.aggregator.handlers import apply_events, rederive_where_day_turned
 from services.aggregator.repository import ProjectionStore
-from shared.events import HubEvent, SalesInvoiceStatus
+from shared.events import HubEvent
 from shared.ids import AccountantId, CompanyId
+from shared.records import SalesInvoiceStatus
 from tests.builders import (
     NOW,
+    account_changed,
     accountant,
+    aged_payables_reported,
     company_discovered,
     company_id,
     granted,
+    purchase_invoice_changed,
     revoked,
+    sales_document_changed,
     sales_invoice_changed,
     sync_failed,
     sync_succeeded,
@@ -121,3 +126,33 @@ CONTRACT = [
     check_failed_sync_keeps_last_good_figures,
     check_figures_roll_over_at_midnight_without_events,
 ]
+
+
+async def check_every_figure_reaches_the_row(store: ProjectionStore, read_row: RowReader) -> None:
+    company, who = await seeded(store)
+    events: list[HubEvent] = [
+        sales_document_changed(company, 3, "quote", status="Sent"),
+        purchase_invoice_changed(company, 4, total_amount=Decimal("80.00")),
+        account_changed(company, 5, id="cash-1", balance=Decimal("1234.56")),
+        aged_payables_reported(company, 6),
+    ]
+    await apply_events(events, store, clock)
+    row = await read_row(who, company)
+    assert row is not None
+    assert row["open_sales_documents"]["quotes"] == 1
+    assert row["purchase_due_next_week"] == [{"currency": "GBP", "amount": Decimal("80.00"), "count": 1}]
+    assert row["overdue_purchases"] == [{"currency": "GBP", "amount": Decimal("200.00"), "count": 1}]
+    assert row["cash"] == [{"currency": "GBP", "amount": Decimal("1234.56"), "count": 1}]
+
+
+async def check_paid_purchase_invoice_leaves_the_figure(store: ProjectionStore, read_row: RowReader) -> None:
+    company, who = await seeded(store)
+    await apply_events([purchase_invoice_changed(company, 3, id="p-1")], store, clock)
+    paid = purchase_invoice_changed(company, 4, id="p-1", status=SalesInvoiceStatus.PAID)
+    await apply_events([paid, purchase_invoice_changed(company, 3, id="p-1")], store, clock)
+    row = await read_row(who, company)
+    assert row is not None
+    assert row["purchase_due_next_week"] == []
+
+
+CONTRACT += [check_every_figure_reaches_the_row, check_paid_purchase_invoice_leaves_the_figure]

@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from services.aggregator.changes import BatchChanges
-from services.aggregator.projections import CompanyFigures, CompanyState, FigureDate, OpenInvoice
-from shared.events import AccessGranted, CompanySyncFailed, SalesInvoiceStatus
+from services.aggregator.projections import CompanyFigures, CompanyState, FigureDate
+from services.aggregator.records import company_records, is_relevant, record_payload
+from shared.events import AccessGranted, CompanySyncFailed
 from shared.ids import AccountantId, CompanyId
 
 
@@ -16,7 +17,7 @@ class InMemoryProjectionStore:
     """ProjectionStore in dicts, with the same per-record seq guards as MongoDB's."""
 
     def __init__(self) -> None:
-        self.invoices: dict[tuple[CompanyId, str], tuple[int, OpenInvoice]] = {}
+        self.records: dict[tuple[CompanyId, str, str], tuple[int, tuple[bool, dict[str, Any]]]] = {}
         self.profiles: dict[CompanyId, tuple[int, dict[str, Any]]] = {}
         self.statuses: dict[CompanyId, tuple[int, str | None]] = {}
         self.last_success: dict[CompanyId, datetime] = {}
@@ -26,10 +27,9 @@ class InMemoryProjectionStore:
 
     async def save_changes(self, changes: BatchChanges) -> None:
         """Apply the newest change per record, ignoring any older than what is stored."""
-        for key, inv_event in changes.invoices.items():
-            inv = inv_event.invoice
-            value = OpenInvoice(inv.id, inv.status, inv.due_date, inv.currency, inv.remaining_amount)
-            _guarded(self.invoices, key, inv_event.seq, value)
+        for key, event in changes.records.items():
+            stored = (is_relevant(event), record_payload(event).model_dump())
+            _guarded(self.records, key, event.seq, stored)
         for company, discovered in changes.profiles.items():
             _guarded(self.profiles, company, discovered.seq, discovered.company.model_dump())
         for company, status in changes.latest_status.items():
@@ -51,14 +51,11 @@ class InMemoryProjectionStore:
 
     def _state(self, company: CompanyId) -> CompanyState:
         profile = self.profiles.get(company, (0, {}))[1]
-        invoices = sorted(
-            (
-                inv
-                for (c, _), (_, inv) in self.invoices.items()
-                if c == company and inv.status is SalesInvoiceStatus.OPEN
-            ),
-            key=lambda inv: inv.invoice_id,
-        )
+        records = [
+            (kind, data)
+            for (c, kind, _), (_, (relevant, data)) in self.records.items()
+            if c == company and relevant
+        ]
         return CompanyState(
             company_id=company,
             client_name=profile.get("client_name"),
@@ -67,7 +64,7 @@ class InMemoryProjectionStore:
             web_url=profile.get("web_url"),
             last_synced_at=self.last_success.get(company),
             last_sync_error=self.statuses.get(company, (0, None))[1],
-            invoices=tuple(invoices),
+            records=company_records(records),
             granted_to=frozenset(who for (c, who), (_, ok) in self.grants.items() if c == company and ok),
         )
 

@@ -9,8 +9,9 @@ from typing import TypeVar
 
 from services.sync.connectors.base import ClientSystemError, RemoteCompany
 from services.sync.repository import CompanySyncState
-from shared.events import EventBase, SalesInvoice
+from shared.events import EventBase
 from shared.ids import CompanyId
+from shared.records import SalesInvoice
 
 E = TypeVar("E", bound=EventBase)
 

@@ -7,13 +7,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
+from services.aggregator.records import RecordEvent, record_key
 from shared.events import (
     AccessGranted,
     AccessRevoked,
+    AccountChanged,
+    AgedPayablesReported,
     CompanyDiscovered,
     CompanySyncFailed,
     CompanySyncSucceeded,
     HubEvent,
+    PurchaseInvoiceChanged,
+    SalesDocumentChanged,
     SalesInvoiceChanged,
 )
 from shared.ids import CompanyId
@@ -28,7 +33,7 @@ E = TypeVar("E", bound=HubEvent)
 class BatchChanges:
     """The newest event per record in a batch, and every company the batch touched."""
 
-    invoices: dict[tuple[CompanyId, str], SalesInvoiceChanged] = field(default_factory=dict)
+    records: dict[tuple[CompanyId, str, str], RecordEvent] = field(default_factory=dict)
     profiles: dict[CompanyId, CompanyDiscovered] = field(default_factory=dict)
     latest_status: dict[CompanyId, SyncStatus] = field(default_factory=dict)
     last_success: dict[CompanyId, datetime] = field(default_factory=dict)
@@ -42,8 +47,14 @@ def coalesce(events: Iterable[HubEvent]) -> BatchChanges:
     for event in events:
         changes.companies.add(event.company_id)
         match event:
-            case SalesInvoiceChanged():
-                _keep_newest(changes.invoices, (event.company_id, event.invoice.id), event)
+            case (
+                SalesInvoiceChanged()
+                | PurchaseInvoiceChanged()
+                | SalesDocumentChanged()
+                | AccountChanged()
+                | AgedPayablesReported()
+            ):
+                _keep_newest(changes.records, (event.company_id, *record_key(event)), event)
             case CompanyDiscovered():
                 _keep_newest(changes.profiles, event.company_id, event)
             case CompanySyncSucceeded() | CompanySyncFailed():

@@ -8,16 +8,12 @@ from datetime import datetime
 from pymongo import UpdateOne
 
 from services.aggregator.changes import Grant, SyncStatus
-from services.aggregator.projections import CompanyFigures, CompanyState, OpenInvoice
-from shared.events import (
-    AccessGranted,
-    CompanyDiscovered,
-    CompanySyncFailed,
-    SalesInvoiceChanged,
-    SalesInvoiceStatus,
-)
+from services.aggregator.projections import CompanyFigures, CompanyState
+from services.aggregator.records import RecordEvent, company_records, is_relevant, record_key, record_payload
+from shared.events import AccessGranted, CompanyDiscovered, CompanySyncFailed
 from shared.ids import AccountantId, CompanyId
-from shared.mongo import Document
+from shared.money import CurrencyTotal
+from shared.mongo import Document, bson_safe
 
 
 def _older_than(seq: int, field: str = "seq") -> Document:
@@ -25,22 +21,18 @@ def _older_than(seq: int, field: str = "seq") -> Document:
     return {field: {"$not": {"$gte": seq}}}
 
 
-def invoice_write(event: SalesInvoiceChanged) -> UpdateOne:
-    """Upsert one sales invoice unless a newer version is stored."""
-    inv = event.invoice
+def record_write(event: RecordEvent) -> UpdateOne:
+    """Upsert one record (invoice, document, account, report) unless a newer version is stored."""
+    kind, record_id = record_key(event)
     doc = {
         "company_id": event.company_id,
-        "invoice_id": inv.id,
-        "number": inv.number,
-        "status": inv.status.value,
-        "due_date": inv.due_date.isoformat() if inv.due_date else None,
-        "currency": inv.currency,
-        "remaining_amount": inv.remaining_amount,
-        "total_amount": inv.total_amount,
-        "web_url": inv.web_url,
+        "kind": kind,
+        "record_id": record_id,
+        "relevant": is_relevant(event),
+        "data": bson_safe(record_payload(event).model_dump()),
         "seq": event.seq,
     }
-    key = f"{event.company_id}:{inv.id}"
+    key = f"{event.company_id}:{kind}:{record_id}"
     return UpdateOne({"_id": key, **_older_than(event.seq)}, {"$set": doc}, upsert=True)
 
 
@@ -83,15 +75,15 @@ def state_from_documents(
     company_ids: Sequence[CompanyId],
     profiles: Sequence[Document],
     statuses: Sequence[Document],
-    invoices: Sequence[Document],
+    records: Sequence[Document],
     grants: Sequence[Document],
 ) -> list[CompanyState]:
     """Assemble each company's state from its stored documents."""
     profile_by_id = {d["_id"]: d for d in profiles}
     status_by_id = {d["_id"]: d for d in statuses}
-    invoices_by_company: dict[str, list[OpenInvoice]] = {}
-    for d in invoices:
-        invoices_by_company.setdefault(d["company_id"], []).append(_open_invoice(d))
+    records_by_company: dict[str, list[tuple[str, Document]]] = {}
+    for d in records:
+        records_by_company.setdefault(d["company_id"], []).append((d["kind"], d["data"]))
     granted: dict[str, set[AccountantId]] = {}
     for d in grants:
         granted.setdefault(d["company_id"], set()).add(AccountantId(d["accountant_id"]))
@@ -108,26 +100,11 @@ def state_from_documents(
                 web_url=profile.get("web_url"),
                 last_synced_at=status.get("last_synced_at"),
                 last_sync_error=status.get("last_sync_error"),
-                invoices=tuple(sorted(invoices_by_company.get(company_id, []), key=_by_id)),
+                records=company_records(records_by_company.get(company_id, [])),
                 granted_to=frozenset(granted.get(company_id, set())),
             )
         )
     return states
-
-
-def _open_invoice(d: Document) -> OpenInvoice:
-    due = d.get("due_date")
-    return OpenInvoice(
-        invoice_id=d["invoice_id"],
-        status=SalesInvoiceStatus(d["status"]),
-        due_date=datetime.fromisoformat(due).date() if due else None,
-        currency=d["currency"],
-        remaining_amount=d["remaining_amount"],
-    )
-
-
-def _by_id(invoice: OpenInvoice) -> str:
-    return invoice.invoice_id
 
 
 def row_id(accountant: AccountantId, company_id: CompanyId) -> str:
@@ -137,6 +114,7 @@ def row_id(accountant: AccountantId, company_id: CompanyId) -> str:
 
 def figures_document(f: CompanyFigures) -> Document:
     """A company's figures as stored in `company_figures`."""
+    open_documents = f.open_sales_documents
     return {
         "company_id": f.company_id,
         "as_of": f.as_of.isoformat(),
@@ -144,8 +122,17 @@ def figures_document(f: CompanyFigures) -> Document:
         "client_name": f.client_name or "",
         "company_name": f.company_name or "",
         "web_url": f.web_url,
-        "overdue_sales": [t.model_dump() for t in f.overdue_sales],
-        "overdue_sales_count": sum(t.count for t in f.overdue_sales),
+        "overdue_sales": _totals(f.overdue_sales),
+        "overdue_sales_count": _count(f.overdue_sales),
+        "open_sales_documents": {
+            **open_documents.model_dump(),
+            "total": open_documents.total,
+        },
+        "purchase_due_next_week": _totals(f.purchase_due_next_week),
+        "purchase_due_next_week_count": _count(f.purchase_due_next_week),
+        "overdue_purchases": _totals(f.overdue_purchases),
+        "overdue_purchases_count": _count(f.overdue_purchases),
+        "cash": _totals(f.cash),
         "last_synced_at": f.last_synced_at,
         "last_sync_error": f.last_sync_error,
     }
@@ -154,3 +141,11 @@ def figures_document(f: CompanyFigures) -> Document:
 def row_document(accountant: AccountantId, f: CompanyFigures) -> Document:
     """One accountant's dashboard row for one company, as stored in `dashboard_rows`."""
     return {"accountant_id": accountant, **figures_document(f)}
+
+
+def _totals(totals: Sequence[CurrencyTotal]) -> list[Document]:
+    return [t.model_dump() for t in totals]
+
+
+def _count(totals: Sequence[CurrencyTotal]) -> int:
+    return sum(t.count for t in totals)

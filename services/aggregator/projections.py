@@ -4,23 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from shared.events import SalesInvoiceStatus
+from services.aggregator import figures
+from services.aggregator.figures import OpenSalesDocuments
+from services.aggregator.records import CompanyRecords
 from shared.ids import AccountantId, CompanyId
-from shared.money import CurrencyTotal, Money, totals_by_currency
-
-
-@dataclass(frozen=True)
-class OpenInvoice:
-    """The part of a stored sales invoice the overdue rule reads."""
-
-    invoice_id: str
-    status: SalesInvoiceStatus
-    due_date: date | None
-    currency: str
-    remaining_amount: Decimal
+from shared.money import CurrencyTotal
 
 
 @dataclass(frozen=True)
@@ -34,7 +24,7 @@ class CompanyState:
     web_url: str | None = None
     last_synced_at: datetime | None = None
     last_sync_error: str | None = None
-    invoices: tuple[OpenInvoice, ...] = ()
+    records: CompanyRecords = field(default_factory=CompanyRecords)
     granted_to: frozenset[AccountantId] = field(default_factory=frozenset)
 
 
@@ -49,6 +39,10 @@ class CompanyFigures:
     company_name: str | None
     web_url: str | None
     overdue_sales: tuple[CurrencyTotal, ...]
+    open_sales_documents: OpenSalesDocuments
+    purchase_due_next_week: tuple[CurrencyTotal, ...]
+    overdue_purchases: tuple[CurrencyTotal, ...]
+    cash: tuple[CurrencyTotal, ...]
     last_synced_at: datetime | None
     last_sync_error: str | None
     granted_to: frozenset[AccountantId]
@@ -72,29 +66,10 @@ def company_today(time_zone: str, now: datetime) -> date:
     return now.astimezone(zone).date()
 
 
-def is_overdue_sales_invoice(invoice: OpenInvoice, today: date) -> bool:
-    """Open, something left to pay, and due before today (due today is not overdue yet)."""
-    return (
-        invoice.status is SalesInvoiceStatus.OPEN
-        and invoice.due_date is not None
-        and invoice.due_date < today
-        and invoice.remaining_amount > 0
-    )
-
-
-def overdue_sales(invoices: tuple[OpenInvoice, ...], today: date) -> tuple[CurrencyTotal, ...]:
-    """Overdue sales invoices: remaining amount and count, per currency, never summed across."""
-    overdue = (
-        Money(amount=inv.remaining_amount, currency=inv.currency)
-        for inv in invoices
-        if is_overdue_sales_invoice(inv, today)
-    )
-    return tuple(totals_by_currency(overdue))
-
-
 def derive_figures(state: CompanyState, now: datetime) -> CompanyFigures:
     """All of a company's figures from its state, as of `now` in the company's time zone."""
     today = company_today(state.time_zone, now)
+    records = state.records
     return CompanyFigures(
         company_id=state.company_id,
         as_of=today,
@@ -102,7 +77,11 @@ def derive_figures(state: CompanyState, now: datetime) -> CompanyFigures:
         client_name=state.client_name,
         company_name=state.company_name,
         web_url=state.web_url,
-        overdue_sales=overdue_sales(state.invoices, today),
+        overdue_sales=figures.overdue_sales(records.sales_invoices, today),
+        open_sales_documents=figures.open_sales_documents(records.sales_invoices, records.sales_documents),
+        purchase_due_next_week=figures.purchase_invoices_due_next_week(records.purchase_invoices, today),
+        overdue_purchases=figures.overdue_purchases(records.aged_payables),
+        cash=figures.cash(records.accounts),
         last_synced_at=state.last_synced_at,
         last_sync_error=state.last_sync_error,
         granted_to=state.granted_to,

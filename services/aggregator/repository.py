@@ -20,8 +20,8 @@ from services.aggregator.changes import BatchChanges
 from services.aggregator.documents import (
     figures_document,
     grant_write,
-    invoice_write,
     profile_write,
+    record_write,
     row_document,
     row_id,
     state_from_documents,
@@ -54,7 +54,7 @@ class MongoProjectionStore:
     """ProjectionStore on MongoDB: one bulk write per collection per batch."""
 
     def __init__(self, db: AsyncDatabase[Document]) -> None:
-        self._invoices = db["agg_sales_invoices"]
+        self._records = db["agg_records"]
         self._companies = db["agg_companies"]
         self._statuses = db["agg_sync_status"]
         self._grants = db["agg_grants"]
@@ -63,14 +63,14 @@ class MongoProjectionStore:
 
     async def create_indexes(self) -> None:
         """Indexes the aggregator's reads and the gateway's queries need."""
-        await self._invoices.create_index([("company_id", 1), ("status", 1)])
+        await self._records.create_index([("company_id", 1), ("relevant", 1)])
         await self._grants.create_index([("company_id", 1)])
         await self._rows.create_index([("accountant_id", 1), ("client_name", 1), ("company_name", 1)])
         await self._rows.create_index([("company_id", 1)])
 
     async def save_changes(self, changes: BatchChanges) -> None:
         """Apply the newest change per record, ignoring any older than what is stored."""
-        await _guarded_bulk(self._invoices, [invoice_write(e) for e in changes.invoices.values()])
+        await _guarded_bulk(self._records, [record_write(e) for e in changes.records.values()])
         await _guarded_bulk(self._companies, [profile_write(e) for e in changes.profiles.values()])
         statuses = [
             write
@@ -85,9 +85,9 @@ class MongoProjectionStore:
         ids = list(company_ids)
         profiles = await self._companies.find({"_id": {"$in": ids}}).to_list()
         statuses = await self._statuses.find({"_id": {"$in": ids}}).to_list()
-        invoices = await self._invoices.find({"company_id": {"$in": ids}, "status": "Open"}).to_list()
+        records = await self._records.find({"company_id": {"$in": ids}, "relevant": True}).to_list()
         grants = await self._grants.find({"company_id": {"$in": ids}, "granted": True}).to_list()
-        return state_from_documents(ids, profiles, statuses, invoices, grants)
+        return state_from_documents(ids, profiles, statuses, records, grants)
 
     async def save_figures(self, figures: Sequence[CompanyFigures]) -> None:
         """Write company figures and the dashboard row of every accountant granted each company."""

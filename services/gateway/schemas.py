@@ -33,6 +33,16 @@ class CurrencyFigure(BaseModel):
     count: int
 
 
+class OpenSalesDocuments(BaseModel):
+    """Sales documents still in progress."""
+
+    quotes: int = Field(default=0, description="Draft, Sent or Accepted (not Expired)")
+    orders: int = 0
+    credit_memos: int = Field(default=0, description="Draft, In Review or Open")
+    draft_invoices: int = Field(default=0, description="sales invoices not yet posted")
+    total: int = 0
+
+
 class DashboardRow(BaseModel):
     """One client company on the caller's dashboard."""
 
@@ -41,6 +51,18 @@ class DashboardRow(BaseModel):
     company_name: str
     overdue_sales: list[CurrencyFigure] = Field(description="open, due before today, per currency")
     overdue_sales_count: int
+    open_sales_documents: OpenSalesDocuments = Field(default_factory=OpenSalesDocuments)
+    purchase_due_next_week: list[CurrencyFigure] = Field(
+        default_factory=list, description="open purchase invoices due today to 7 days ahead (total incl. tax)"
+    )
+    purchase_due_next_week_count: int = 0
+    overdue_purchases: list[CurrencyFigure] = Field(
+        default_factory=list, description="aged payables: balance due minus the current part, per currency"
+    )
+    overdue_purchases_count: int = Field(default=0, description="vendors with an overdue balance")
+    cash: list[CurrencyFigure] = Field(
+        default_factory=list, description="balance of posting cash accounts; count = cash accounts"
+    )
     as_of: date = Field(description="the company's today the figures were derived for")
     last_synced_at: datetime | None = Field(description="when the figures were last confirmed fresh")
     last_sync_error: str | None = Field(

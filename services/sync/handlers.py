@@ -18,13 +18,12 @@ from shared.events import (
     AccessGranted,
     AccessRevoked,
     CompanyDiscovered,
-    CompanyProfile,
     CompanySyncFailed,
     CompanySyncSucceeded,
-    SalesInvoice,
     SalesInvoiceChanged,
 )
 from shared.ids import AccountantId, CompanyId, accountant_id
+from shared.records import CompanyProfile, SalesInvoice
 from shared.topics import ACCESS_EVENTS, COMPANY_RECORDS, COMPANY_SYNC_STATUS
 
 log = structlog.get_logger()

@@ -54,6 +54,7 @@ async def sign_in(page: Page, stack: Stack, email: str, password: str) -> None:
 async def test_accountant_signs_in_and_sees_a_row_per_company(page: Page, stack: Stack) -> None:
     await sign_in(page, stack, SAMPLE_ACCOUNTANT, SAMPLE_PASSWORD)
     await expect(page.get_by_text(f"Signed in as {SAMPLE_ACCOUNTANT}")).to_be_visible()
+    await expect(page.get_by_role("button", name="Sign in")).to_be_hidden()
     rows = page.locator("#rows tr")
     await expect(rows).to_have_count(4, timeout=30_000)
     await expect(page.locator("#rows")).to_contain_text("synced")

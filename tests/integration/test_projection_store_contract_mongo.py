@@ -15,7 +15,15 @@ from tests.contract_projection_store import CONTRACT
 
 pytestmark = pytest.mark.integration
 
-ROW_FIELDS = ("overdue_sales", "last_sync_error", "last_synced_at")
+ROW_FIELDS = (
+    "overdue_sales",
+    "last_sync_error",
+    "last_synced_at",
+    "open_sales_documents",
+    "purchase_due_next_week",
+    "overdue_purchases",
+    "cash",
+)
 
 
 @pytest.mark.parametrize("check", CONTRACT, ids=lambda c: c.__name__.removeprefix("check_"))

@@ -24,7 +24,8 @@ from services.sync.connectors.business_central import BusinessCentralConnector, 
 from services.sync.handlers import SyncContext, sync_company
 from services.sync.publishing import Outbox
 from services.sync.settings import ClientConnection
-from shared.events import CompanySyncFailed, SalesInvoice, SalesInvoiceStatus
+from shared.events import CompanySyncFailed
+from shared.records import SalesInvoice, SalesInvoiceStatus
 from tests.sync_fakes import InMemorySyncStateStore, MovableClock, RecordingSink
 
 BASE_URL = "http://bc.test"

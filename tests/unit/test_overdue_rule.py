@@ -5,17 +5,21 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from services.aggregator.projections import OpenInvoice, company_today, overdue_sales
-from shared.events import SalesInvoiceStatus
+from services.aggregator.figures import overdue_sales
+from services.aggregator.projections import company_today
 from shared.money import CurrencyTotal
+from shared.records import SalesInvoice, SalesInvoiceStatus
+from tests.builders import sales_invoice
 
 TODAY = date(2026, 11, 25)
 
 
 def invoice(
     due: date | None, amount: str = "10.00", currency: str = "GBP", status: str = "Open"
-) -> OpenInvoice:
-    return OpenInvoice("i", SalesInvoiceStatus(status), due, currency, Decimal(amount))
+) -> SalesInvoice:
+    return sales_invoice(
+        due_date=due, remaining_amount=Decimal(amount), currency=currency, status=SalesInvoiceStatus(status)
+    )
 
 
 def test_invoice_due_today_is_not_overdue() -> None:

@@ -23,11 +23,10 @@ from shared.events import (
     CompanyDiscovered,
     CompanySyncFailed,
     CompanySyncSucceeded,
-    SalesInvoice,
     SalesInvoiceChanged,
-    SalesInvoiceStatus,
 )
 from shared.ids import CompanyId
+from shared.records import SalesInvoice, SalesInvoiceStatus
 from shared.topics import ACCESS_EVENTS, COMPANY_RECORDS, COMPANY_SYNC_STATUS
 from tests.builders import NOW, sales_invoice
 from tests.sync_fakes import InMemorySyncStateStore, MovableClock, RecordingSink, ScriptedConnector

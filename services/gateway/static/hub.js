@@ -20,17 +20,33 @@ function ago(iso) {
   return `synced ${Math.round(seconds / 3600)} h ago`;
 }
 
-function overdueCell(row) {
+// A money figure per currency. `unfavourable` figures are marked in words as well as colour.
+function moneyCell(figures, { empty, unfavourable = null, counts = true }) {
   const cell = document.createElement("td");
   cell.className = "figure";
-  if (row.overdue_sales.length === 0) {
-    cell.textContent = "None overdue";
+  if (figures.length === 0) {
+    cell.textContent = empty;
     cell.classList.add("muted");
     return cell;
   }
-  cell.classList.add("unfavourable");
-  const parts = row.overdue_sales.map((f) => `${money(f)} (${f.count})`);
-  cell.textContent = `Overdue: ${parts.join(", ")}`;
+  const parts = figures.map((f) => (counts ? `${money(f)} (${f.count})` : money(f)));
+  const negative = figures.some((f) => Number(f.amount) < 0);
+  if (unfavourable || negative) {
+    cell.classList.add("unfavourable");
+    cell.textContent = `${unfavourable || "Negative"}: ${parts.join(", ")}`;
+  } else {
+    cell.textContent = parts.join(", ");
+  }
+  return cell;
+}
+
+function documentsCell(docs) {
+  const cell = document.createElement("td");
+  cell.className = "figure";
+  cell.textContent = docs.total
+    ? `${docs.total} (quotes ${docs.quotes}, orders ${docs.orders}, credit memos ${docs.credit_memos}, drafts ${docs.draft_invoices})`
+    : "None";
+  if (!docs.total) cell.classList.add("muted");
   return cell;
 }
 
@@ -59,7 +75,16 @@ function renderRow(row) {
     error.textContent = `Last sync failed: ${row.last_sync_error}`;
     fresh.append(error);
   }
-  tr.append(client, company, overdueCell(row), fresh);
+  tr.append(
+    client,
+    company,
+    moneyCell(row.cash, { empty: "No cash accounts", counts: false }),
+    moneyCell(row.overdue_sales, { empty: "None overdue", unfavourable: "Overdue" }),
+    moneyCell(row.overdue_purchases, { empty: "None overdue", unfavourable: "Overdue" }),
+    moneyCell(row.purchase_due_next_week, { empty: "None due" }),
+    documentsCell(row.open_sales_documents),
+    fresh,
+  );
   return tr;
 }
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from shared.events import SalesInvoice
+from shared.records import SalesInvoice
 
 
 @dataclass(frozen=True)

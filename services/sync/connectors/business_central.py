@@ -15,7 +15,7 @@ from urllib.parse import quote, urlencode
 from services.sync.connectors.base import RemoteCompany
 from services.sync.connectors.bc_client import BusinessCentralClient
 from services.sync.settings import ClientConnection
-from shared.events import SalesInvoice, SalesInvoiceStatus
+from shared.records import SalesInvoice, SalesInvoiceStatus
 
 UNSET_DATE = "0001-01-01"
 POSTED_SALES_INVOICE_PAGE = 132

@@ -1,0 +1,108 @@
+"""The client's records as the hub needs them: normalised at the connector, typed, exact money."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class SalesInvoiceStatus(StrEnum):
+    """Business Central's sales invoice statuses, normalised at the connector."""
+
+    DRAFT = "Draft"
+    IN_REVIEW = "In Review"
+    OPEN = "Open"
+    PAID = "Paid"
+    CANCELED = "Canceled"
+    CORRECTIVE = "Corrective"
+    UNSET = " "
+
+
+class SalesInvoice(_Frozen):
+    """A sales invoice as the hub needs it; amounts in the document's currency."""
+
+    id: str
+    number: str
+    customer_number: str = ""
+    due_date: date | None = None
+    status: SalesInvoiceStatus
+    currency: str = Field(min_length=3, max_length=3)
+    total_amount: Decimal
+    remaining_amount: Decimal
+    last_modified_at: AwareDatetime
+    web_url: str | None = Field(default=None, description="deep link to the record in the client's system")
+
+
+class CompanyProfile(_Frozen):
+    """A client company as found in the client's system."""
+
+    client_id: str = Field(description="the connection (tenant + environment) the company belongs to")
+    client_name: str
+    company_name: str
+    time_zone: str = "UTC"
+    web_url: str | None = None
+
+
+PurchaseInvoiceStatus = SalesInvoiceStatus
+"""Purchase invoices use the same statuses as sales invoices in API v2.0."""
+
+
+class PurchaseInvoice(_Frozen):
+    """A purchase invoice; v2.0 has no remaining amount, so the total is what is due."""
+
+    id: str
+    number: str
+    vendor_number: str = ""
+    due_date: date | None = None
+    status: SalesInvoiceStatus
+    currency: str = Field(min_length=3, max_length=3)
+    total_amount: Decimal
+    last_modified_at: AwareDatetime
+    web_url: str | None = None
+
+
+SalesDocumentKind = Literal["quote", "order", "credit_memo"]
+
+
+class SalesDocument(_Frozen):
+    """A sales quote, order or credit memo; `status` is BC's text, normalised (no stray spaces)."""
+
+    kind: SalesDocumentKind
+    id: str
+    number: str
+    status: str
+    currency: str = Field(min_length=3, max_length=3)
+    total_amount: Decimal
+    last_modified_at: AwareDatetime
+    web_url: str | None = None
+
+
+class LedgerAccount(_Frozen):
+    """A G/L account with its balance (BC's netChange) in the company's local currency."""
+
+    id: str
+    number: str
+    name: str
+    category: str
+    sub_category: str = ""
+    posting: bool = Field(description="accountType Posting (not a heading or total)")
+    balance: Decimal
+    currency: str = Field(min_length=3, max_length=3)
+
+
+class AgedBalance(_Frozen):
+    """One vendor's (or customer's) line of an aged report, in one currency."""
+
+    number: str
+    name: str = ""
+    currency: str = Field(min_length=3, max_length=3)
+    balance_due: Decimal
+    current_amount: Decimal
