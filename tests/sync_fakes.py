@@ -7,11 +7,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from services.sync.connectors.base import ClientSystemError, RemoteCompany
+from services.sync.connectors.base import ChangedRecord, ClientSystemError, Feed, RemoteCompany
 from services.sync.repository import CompanySyncState
 from shared.events import EventBase
 from shared.ids import CompanyId
-from shared.records import SalesInvoice
+from shared.records import AgedBalance, LedgerAccount, SalesInvoice
 
 E = TypeVar("E", bound=EventBase)
 
@@ -71,6 +71,7 @@ class ScriptedConnector:
     listing_error: Exception | None = None
     company_errors: dict[str, Exception] = field(default_factory=dict)
     requests: list[tuple[str, datetime | None]] = field(default_factory=list)
+    ledger: dict[str, list[LedgerAccount]] = field(default_factory=dict)
 
     def add_company(self, company: RemoteCompany, *invoices: SalesInvoice) -> RemoteCompany:
         """A company the client's system lists, with its invoices."""
@@ -116,20 +117,34 @@ class ScriptedConnector:
             raise self.listing_error
         return list(self.companies)
 
-    async def sales_invoices_changed_since(
-        self, company: RemoteCompany, since: datetime | None
-    ) -> AsyncIterator[list[SalesInvoice]]:
-        """Pages of invoices modified at or after `since`, oldest first, as BC orders them."""
-        self.requests.append((company.id, since))
+    async def records_changed_since(
+        self, company: RemoteCompany, feed: Feed, since: datetime | None
+    ) -> AsyncIterator[list[ChangedRecord]]:
+        """Pages of sales invoices modified at or after `since`, oldest first (other feeds are empty)."""
         error = self.company_errors.get(company.id)
         if error is not None:
             raise error
-        rows = sorted(
+        if feed != "salesInvoices":
+            return
+        self.requests.append((company.id, since))
+        rows: list[ChangedRecord] = sorted(
             (i for i in self.invoices[company.id].values() if since is None or i.last_modified_at >= since),
             key=lambda i: (i.last_modified_at, i.id),
         )
         for start in range(0, len(rows), self.page_size):
             yield rows[start : start + self.page_size]
+
+    async def ledger_changed_since(self, company: RemoteCompany, since: datetime | None) -> datetime | None:  # noqa: ARG002
+        """The scripted ledger never moves."""
+        return None
+
+    async def accounts(self, company: RemoteCompany) -> list[LedgerAccount]:
+        """The scripted company's accounts."""
+        return list(self.ledger.get(company.id, []))
+
+    async def aged_payables(self, company: RemoteCompany) -> list[AgedBalance]:  # noqa: ARG002
+        """An empty aged payables report."""
+        return []
 
 
 class MovableClock:

@@ -136,10 +136,12 @@ def sample_connections(simulator_url: str) -> list[dict[str, Any]]:
                 "oauth_client_secret": "local-secret",
                 "local_currency": company["currencyCode"],
                 "company_time_zones": {},
+                "company_currencies": {},
                 "granted_to": [SAMPLE_ACCOUNTANT],
             },
         )
         connection["company_time_zones"][company["companyId"]] = company["timeZone"]
+        connection["company_currencies"][company["companyId"]] = company["currencyCode"]
     return list(connections.values())
 
 

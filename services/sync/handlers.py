@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 import structlog
 
 from services.sync.connectors.base import ClientSystemError, Connector, RemoteCompany
+from services.sync.events import record_events
 from services.sync.publishing import Outbox
+from services.sync.pulling import PulledChanges, pull_changes
 from services.sync.repository import CompanySyncState, SyncStateStore
 from services.sync.settings import ClientConnection
 from shared.events import (
@@ -20,10 +23,9 @@ from shared.events import (
     CompanyDiscovered,
     CompanySyncFailed,
     CompanySyncSucceeded,
-    SalesInvoiceChanged,
 )
 from shared.ids import AccountantId, CompanyId, accountant_id
-from shared.records import CompanyProfile, SalesInvoice
+from shared.records import CompanyProfile
 from shared.topics import ACCESS_EVENTS, COMPANY_RECORDS, COMPANY_SYNC_STATUS
 
 log = structlog.get_logger()
@@ -43,47 +45,35 @@ class SyncContext:
 
 
 async def sync_company(ctx: SyncContext, company: RemoteCompany) -> int:
-    """Pull a company's changed invoices and publish them; returns how many changed."""
+    """Pull what changed in a company's books and publish it; returns how many records changed."""
     company_id = CompanyId(company.id)
     state = await ctx.store.load(company_id)
     try:
-        invoices = [
-            invoice
-            async for page in ctx.connector.sales_invoices_changed_since(company, state.watermark)
-            for invoice in page
-        ]
+        pulled = await pull_changes(ctx.connector, company, state, ctx.now())
     except (ClientSystemError, httpx.HTTPError) as error:
         await report_failure(ctx, company_id, state, failure_reason(error))
         return 0
-    fresh = [i for i in invoices if not _already_sent(i, state)]
     batch = ctx.outbox.batch(company_id)
     profile = _profile(ctx.connection, company)
     fingerprint = _fingerprint(profile)
     if fingerprint != state.profile_fingerprint:
-        batch.add(
-            COMPANY_RECORDS,
-            lambda seq: CompanyDiscovered(company_id=company_id, seq=seq, company=profile),
-        )
-    for invoice in fresh:
-        batch.add(COMPANY_RECORDS, _invoice_event(company_id, invoice))
+        batch.add(COMPANY_RECORDS, _discovered_event(company_id, profile))
+    today = ctx.now().astimezone(_zone(profile.time_zone)).date()
+    for make in record_events(company_id, pulled, today):
+        batch.add(COMPANY_RECORDS, make)
     grants = {accountant_id(email) for email in ctx.connection.granted_to}
     for accountant in sorted(grants - state.announced_grants):
         batch.add(ACCESS_EVENTS, _grant_event(company_id, accountant))
     for accountant in sorted(state.announced_grants - grants):
         batch.add(ACCESS_EVENTS, _revoke_event(company_id, accountant))
     now = ctx.now()
-    announce = bool(fresh) or state.last_error is not None or _heartbeat_due(state, now, ctx.heartbeat)
+    announce = bool(pulled.fresh) or state.last_error is not None or _heartbeat_due(state, now, ctx.heartbeat)
     if announce:
-        batch.add(
-            COMPANY_SYNC_STATUS,
-            lambda seq: CompanySyncSucceeded(company_id=company_id, seq=seq, synced_at=now),
-        )
+        batch.add(COMPANY_SYNC_STATUS, _succeeded_event(company_id, now))
     await batch.publish()
-    await ctx.store.save(
-        company_id,
-        _advance(state, invoices, fingerprint, grants, now if announce else state.last_announced_ok),
-    )
-    return len(fresh)
+    announced_ok = now if announce else state.last_announced_ok
+    await ctx.store.save(company_id, _advance(pulled, fingerprint, grants, announced_ok))
+    return len(pulled.fresh)
 
 
 async def report_failure(
@@ -103,10 +93,6 @@ async def report_failure(
     await ctx.store.save(company_id, replace(state, last_error=reason, last_announced_ok=now))
 
 
-def _invoice_event(company_id: CompanyId, invoice: SalesInvoice) -> Callable[[int], SalesInvoiceChanged]:
-    return lambda seq: SalesInvoiceChanged(company_id=company_id, seq=seq, invoice=invoice)
-
-
 def _grant_event(company_id: CompanyId, accountant: str) -> Callable[[int], AccessGranted]:
     return lambda seq: AccessGranted(company_id=company_id, seq=seq, accountant_id=accountant_id(accountant))
 
@@ -115,30 +101,25 @@ def _revoke_event(company_id: CompanyId, accountant: AccountantId) -> Callable[[
     return lambda seq: AccessRevoked(company_id=company_id, seq=seq, accountant_id=accountant)
 
 
-def _already_sent(invoice: SalesInvoice, state: CompanySyncState) -> bool:
-    """The `ge` watermark filter returns the boundary records again; those were sent already."""
-    return invoice.last_modified_at == state.watermark and invoice.id in state.ids_at_watermark
-
-
 def _advance(
-    state: CompanySyncState,
-    invoices: Sequence[SalesInvoice],
-    fingerprint: str,
-    grants: set[AccountantId],
-    announced_ok: datetime | None,
+    pulled: PulledChanges, fingerprint: str, grants: set[AccountantId], announced_ok: datetime | None
 ) -> CompanySyncState:
-    watermark = max((i.last_modified_at for i in invoices), default=state.watermark)
-    at_mark = {i.id for i in invoices if i.last_modified_at == watermark}
-    if watermark == state.watermark:
-        at_mark |= state.ids_at_watermark
     return CompanySyncState(
-        watermark=watermark,
-        ids_at_watermark=frozenset(at_mark),
+        watermarks=pulled.watermarks,
+        ledger_mark=pulled.ledger_mark,
         profile_fingerprint=fingerprint,
         announced_grants=frozenset(grants),
         last_announced_ok=announced_ok,
         last_error=None,
     )
+
+
+def _discovered_event(company_id: CompanyId, profile: CompanyProfile) -> Callable[[int], CompanyDiscovered]:
+    return lambda seq: CompanyDiscovered(company_id=company_id, seq=seq, company=profile)
+
+
+def _succeeded_event(company_id: CompanyId, now: datetime) -> Callable[[int], CompanySyncSucceeded]:
+    return lambda seq: CompanySyncSucceeded(company_id=company_id, seq=seq, synced_at=now)
 
 
 def _heartbeat_due(state: CompanySyncState, now: datetime, heartbeat: timedelta) -> bool:
@@ -164,3 +145,10 @@ def failure_reason(error: Exception) -> str:
     if isinstance(error, httpx.HTTPError):
         return f"the client's system did not answer ({type(error).__name__}); will retry"
     return str(error)[:500]
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")

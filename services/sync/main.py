@@ -17,6 +17,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from services.sync.connectors.bc_client import BusinessCentralClient
+from services.sync.connectors.budget import SlidingWindowBudget
 from services.sync.connectors.business_central import BusinessCentralConnector
 from services.sync.handlers import Clock, SyncContext
 from services.sync.poller import poll_forever
@@ -47,7 +48,12 @@ def create_app(settings: SyncSettings, now: Clock = utc_now) -> FastAPI:
         SyncContext(
             connection=connection,
             connector=BusinessCentralConnector(
-                BusinessCentralClient(http, connection, settings.max_concurrent_requests),
+                BusinessCentralClient(
+                    http,
+                    connection,
+                    settings.max_concurrent_requests,
+                    SlidingWindowBudget(settings.requests_per_window, settings.window_seconds),
+                ),
                 connection,
             ),
             store=store,

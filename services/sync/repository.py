@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -14,11 +15,37 @@ from shared.mongo import Document
 
 
 @dataclass(frozen=True)
+class Watermark:
+    """The newest modification time seen in a feed, and the ids seen at exactly that time."""
+
+    at: datetime | None = None
+    ids: frozenset[str] = field(default_factory=frozenset)
+
+    def already_sent(self, record_id: str, modified: datetime) -> bool:
+        """The `ge` filter returns the boundary records again; those were sent already."""
+        return modified == self.at and record_id in self.ids
+
+    def advanced(self, records: Sequence[_Modified]) -> Watermark:
+        """The watermark after `records` were published."""
+        at = max((r.last_modified_at for r in records), default=self.at)
+        ids = {r.id for r in records if r.last_modified_at == at}
+        return Watermark(at, frozenset(ids | self.ids) if at == self.at else frozenset(ids))
+
+
+class _Modified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def last_modified_at(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
 class CompanySyncState:
     """Where the last good pull of a company ended, and what was announced about it."""
 
-    watermark: datetime | None = None
-    ids_at_watermark: frozenset[str] = field(default_factory=frozenset)
+    watermarks: dict[str, Watermark] = field(default_factory=dict)
+    ledger_mark: datetime | None = None
     profile_fingerprint: str | None = None
     announced_grants: frozenset[AccountantId] = field(default_factory=frozenset)
     last_announced_ok: datetime | None = None
@@ -65,8 +92,11 @@ class MongoSyncStateStore:
         if doc is None:
             return CompanySyncState()
         return CompanySyncState(
-            watermark=doc.get("watermark"),
-            ids_at_watermark=frozenset(doc.get("ids_at_watermark", [])),
+            watermarks={
+                feed: Watermark(mark.get("at"), frozenset(mark.get("ids", [])))
+                for feed, mark in doc.get("watermarks", {}).items()
+            },
+            ledger_mark=doc.get("ledger_mark"),
             profile_fingerprint=doc.get("profile_fingerprint"),
             announced_grants=frozenset(AccountantId(a) for a in doc.get("announced_grants", [])),
             last_announced_ok=doc.get("last_announced_ok"),
@@ -76,8 +106,10 @@ class MongoSyncStateStore:
     async def save(self, company_id: CompanyId, state: CompanySyncState) -> None:
         """Remember the company's sync state."""
         doc = {
-            "watermark": state.watermark,
-            "ids_at_watermark": sorted(state.ids_at_watermark),
+            "watermarks": {
+                feed: {"at": mark.at, "ids": sorted(mark.ids)} for feed, mark in state.watermarks.items()
+            },
+            "ledger_mark": state.ledger_mark,
             "profile_fingerprint": state.profile_fingerprint,
             "announced_grants": sorted(state.announced_grants),
             "last_announced_ok": state.last_announced_ok,

@@ -31,6 +31,9 @@ class ClientConnection(BaseModel):
     company_time_zones: dict[str, str] = Field(
         default_factory=dict, description="company id -> zone, where it differs"
     )
+    company_currencies: dict[str, str] = Field(
+        default_factory=dict, description="company id -> local currency, where it differs"
+    )
     granted_to: tuple[str, ...] = Field(default=(), description="work emails of accountants granted access")
 
 
@@ -47,6 +50,8 @@ class SyncSettings(BaseSettings):
     heartbeat_seconds: float = Field(
         default=60.0, gt=0, description="re-announce a good sync at least this often"
     )
+    requests_per_window: int = Field(default=6000, ge=1, description="per environment (BC: 6,000 per 5 min)")
+    window_seconds: float = Field(default=300.0, gt=0)
     max_concurrent_requests: int = Field(
         default=5, ge=1, description="per environment; BC processes 5 at once"
     )

@@ -20,7 +20,9 @@ from deploy.local.bc_simulator import SimulatedBooks, SimulatorSettings, create_
 from deploy.local.bc_simulator.books import SimulatedCompany, SimulatedTenant
 from services.sync.connectors.base import ClientSystemError, RemoteCompany
 from services.sync.connectors.bc_client import MAX_ATTEMPTS, BusinessCentralClient
-from services.sync.connectors.business_central import BusinessCentralConnector, normalise_enum, parse_date
+from services.sync.connectors.bc_mapping import normalise_enum, parse_date
+from services.sync.connectors.budget import SlidingWindowBudget
+from services.sync.connectors.business_central import BusinessCentralConnector
 from services.sync.handlers import SyncContext, sync_company
 from services.sync.publishing import Outbox
 from services.sync.settings import ClientConnection
@@ -53,7 +55,11 @@ class Bc:
 
     async def invoices(self, company: RemoteCompany, since: datetime | None = None) -> list[SalesInvoice]:
         """Every invoice page the connector yields, flattened."""
-        return [i async for page in self.connector.sales_invoices_changed_since(company, since) for i in page]
+        return [
+            i
+            async for page in self.connector.records_changed_since(company, "salesInvoices", since)
+            for i in page
+        ]
 
     async def control(self, path: str, **kwargs: Any) -> dict[str, Any]:
         """Call the simulator's control API (`/_simulator/...`)."""
@@ -97,7 +103,9 @@ async def simulated(books: SimulatedBooks, clock: MovableClock, **settings: Any)
     )
     hooks = {"request": [record_token_request]}
     async with httpx.AsyncClient(transport=transport, base_url=BASE_URL, event_hooks=hooks) as http:
-        connector = BusinessCentralConnector(BusinessCentralClient(http, connection, 5), connection)
+        connector = BusinessCentralConnector(
+            BusinessCentralClient(http, connection, 5, SlidingWindowBudget(6000, 300)), connection
+        )
         yield Bc(http, connection, connector, tenant, tokens)
 
 
@@ -133,8 +141,8 @@ async def test_every_invoice_arrives_exactly_once_across_pages_with_exact_amount
     company, simulated_company = await bc.company()
     expected = {str(i.id): i for i in simulated_company.sales_invoices}
 
-    pages = [page async for page in bc.connector.sales_invoices_changed_since(company, None)]
-    invoices = [i for page in pages for i in page]
+    pages = [page async for page in bc.connector.records_changed_since(company, "salesInvoices", None)]
+    invoices = [i for page in pages for i in page if isinstance(i, SalesInvoice)]
 
     assert len(pages) == -(-len(expected) // PAGE_SIZE) > 2
     assert sorted(i.id for i in invoices) == sorted(expected)

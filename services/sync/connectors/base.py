@@ -5,9 +5,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
-from shared.records import SalesInvoice
+from shared.records import AgedBalance, LedgerAccount, PurchaseInvoice, SalesDocument, SalesInvoice
+
+Feed = Literal["salesInvoices", "purchaseInvoices", "salesQuotes", "salesOrders", "salesCreditMemos"]
+FEEDS: tuple[Feed, ...] = (
+    "salesInvoices",
+    "purchaseInvoices",
+    "salesQuotes",
+    "salesOrders",
+    "salesCreditMemos",
+)
+ChangedRecord = SalesInvoice | PurchaseInvoice | SalesDocument
 
 
 @dataclass(frozen=True)
@@ -17,6 +27,7 @@ class RemoteCompany:
     id: str
     name: str
     web_url: str
+    currency: str = "USD"
 
 
 class ClientSystemError(Exception):
@@ -30,8 +41,20 @@ class Connector(Protocol):
         """Every company in the client's environment."""
         ...
 
-    def sales_invoices_changed_since(
-        self, company: RemoteCompany, since: datetime | None
-    ) -> AsyncIterator[list[SalesInvoice]]:
-        """Pages of sales invoices modified at or after `since` (all when None)."""
+    def records_changed_since(
+        self, company: RemoteCompany, feed: Feed, since: datetime | None
+    ) -> AsyncIterator[list[ChangedRecord]]:
+        """Pages of a feed's records modified at or after `since` (all when None)."""
+        ...
+
+    async def ledger_changed_since(self, company: RemoteCompany, since: datetime | None) -> datetime | None:
+        """The newest G/L entry modification at or after `since`, or None when nothing was posted."""
+        ...
+
+    async def accounts(self, company: RemoteCompany) -> list[LedgerAccount]:
+        """Every G/L account with its balance."""
+        ...
+
+    async def aged_payables(self, company: RemoteCompany) -> list[AgedBalance]:
+        """The aged payables report as of today, one line per vendor."""
         ...

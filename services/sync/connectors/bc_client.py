@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from services.sync.connectors.base import ClientSystemError
+from services.sync.connectors.budget import SlidingWindowBudget
 from services.sync.settings import ClientConnection
 
 SCOPE = "https://api.businesscentral.dynamics.com/.default"
@@ -27,10 +28,17 @@ MAX_ATTEMPTS = 6
 class BusinessCentralClient:
     """Authenticated, budget-aware GETs against one client environment."""
 
-    def __init__(self, http: httpx.AsyncClient, connection: ClientConnection, concurrency: int) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        connection: ClientConnection,
+        concurrency: int,
+        budget: SlidingWindowBudget,
+    ) -> None:
         self._http = http
         self._connection = connection
         self._slots = asyncio.Semaphore(concurrency)
+        self._budget = budget
         self._token: str | None = None
         self._token_expires = 0.0
         self._token_lock = asyncio.Lock()
@@ -55,8 +63,10 @@ class BusinessCentralClient:
         """GET with a bearer token; retries throttling and outages with backoff, then gives up clearly."""
         renewed_token = False
         for attempt in range(MAX_ATTEMPTS):
+            headers = await self._auth()
+            await self._budget.acquire()
             async with self._slots:
-                response = await self._http.get(url, params=params, headers=await self._auth())
+                response = await self._http.get(url, params=params, headers=headers)
             if response.status_code == 401 and not renewed_token:
                 self._token = None  # expired early or revoked: fetch a new one, once per call
                 renewed_token = True

@@ -1,25 +1,17 @@
-"""The Business Central API v2.0 connector: entities in BC's shapes -> the hub's typed records.
-
-Quirks are normalised here, once: `_x0020_` and stray spaces in enums, `0001-01-01` as
-"unset", blank currency meaning the company's local currency, unknown fields ignored.
-"""
+"""The Business Central API v2.0 connector: reads one client environment through BusinessCentralClient."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
-from services.sync.connectors.base import RemoteCompany
+from services.sync.connectors import bc_mapping
+from services.sync.connectors.base import ChangedRecord, Feed, RemoteCompany
 from services.sync.connectors.bc_client import BusinessCentralClient
 from services.sync.settings import ClientConnection
-from shared.records import SalesInvoice, SalesInvoiceStatus
-
-UNSET_DATE = "0001-01-01"
-POSTED_SALES_INVOICE_PAGE = 132
-SALES_INVOICE_PAGE = 43
+from shared.records import AgedBalance, LedgerAccount
 
 
 class BusinessCentralConnector:
@@ -36,62 +28,62 @@ class BusinessCentralConnector:
             companies += [self._company(entity) for entity in page]
         return companies
 
-    async def sales_invoices_changed_since(
-        self, company: RemoteCompany, since: datetime | None
-    ) -> AsyncIterator[list[SalesInvoice]]:
-        """Pages of sales invoices modified at or after `since` (all when None)."""
-        params: dict[str, str] = {}
-        if since is not None:
-            params["$filter"] = f"lastModifiedDateTime ge {_odata_datetime(since)}"
-        url = f"{self._client.api_root}/companies({company.id})/salesInvoices"
-        async for page in self._client.pages(url, params):
-            yield [self._sales_invoice(company, entity) for entity in page]
+    async def records_changed_since(
+        self, company: RemoteCompany, feed: Feed, since: datetime | None
+    ) -> AsyncIterator[list[ChangedRecord]]:
+        """Pages of a feed's records modified at or after `since` (all when None)."""
+        async for page in self._client.pages(self._url(company, feed), _since(since)):
+            yield [_record(company, feed, entity) for entity in page]
+
+    async def ledger_changed_since(self, company: RemoteCompany, since: datetime | None) -> datetime | None:
+        """The newest G/L entry modification at or after `since`, or None when nothing was posted."""
+        params = {**_since(since), "$select": "id,lastModifiedDateTime"}
+        newest: datetime | None = None
+        async for page in self._client.pages(self._url(company, "generalLedgerEntries"), params):
+            for entry in page:
+                moment = datetime.fromisoformat(str(entry["lastModifiedDateTime"]))
+                newest = moment if newest is None else max(newest, moment)
+        return newest if newest is not None and newest != since else None
+
+    async def accounts(self, company: RemoteCompany) -> list[LedgerAccount]:
+        """Every G/L account with its balance."""
+        return [bc_mapping.ledger_account(company, e) async for e in self._all(company, "accounts")]
+
+    async def aged_payables(self, company: RemoteCompany) -> list[AgedBalance]:
+        """The aged payables report as of today, one line per vendor."""
+        return [bc_mapping.aged_balance(company, e) async for e in self._all(company, "agedAccountsPayables")]
+
+    async def _all(self, company: RemoteCompany, entity_set: str) -> AsyncIterator[dict[str, Any]]:
+        async for page in self._client.pages(self._url(company, entity_set)):
+            for entity in page:
+                yield entity
+
+    def _url(self, company: RemoteCompany, entity_set: str) -> str:
+        return f"{self._client.api_root}/companies({company.id})/{entity_set}"
 
     def _company(self, entity: dict[str, Any]) -> RemoteCompany:
-        name = str(entity.get("displayName") or entity["name"])
         c = self._connection
+        company_id = str(entity["id"])
         link = f"{c.web_client_url}/{c.tenant}/{c.environment}/?{urlencode({'company': entity['name']})}"
-        return RemoteCompany(id=str(entity["id"]), name=name, web_url=link)
-
-    def _sales_invoice(self, company: RemoteCompany, e: dict[str, Any]) -> SalesInvoice:
-        status = normalise_enum(e.get("status"))
-        number = str(e.get("number", ""))
-        return SalesInvoice(
-            id=str(e["id"]),
-            number=number,
-            customer_number=str(e.get("customerNumber", "")),
-            due_date=parse_date(e.get("dueDate")),
-            status=SalesInvoiceStatus(status) if status in _STATUSES else SalesInvoiceStatus.UNSET,
-            currency=str(e.get("currencyCode") or self._connection.local_currency).upper(),
-            total_amount=Decimal(e.get("totalAmountIncludingTax", 0)),
-            remaining_amount=Decimal(e.get("remainingAmount", 0)),
-            last_modified_at=datetime.fromisoformat(str(e["lastModifiedDateTime"])),
-            web_url=self._record_link(company, status, number),
+        return RemoteCompany(
+            id=company_id,
+            name=str(entity.get("displayName") or entity["name"]),
+            web_url=link,
+            currency=c.company_currencies.get(company_id, c.local_currency),
         )
 
-    def _record_link(self, company: RemoteCompany, status: str, number: str) -> str:
-        page = SALES_INVOICE_PAGE if status in {"Draft", "In Review", " "} else POSTED_SALES_INVOICE_PAGE
-        record_filter = quote(f"'No.' IS '{number}'")
-        return f"{company.web_url}&page={page}&filter={record_filter}"
+
+def _record(company: RemoteCompany, feed: Feed, entity: dict[str, Any]) -> ChangedRecord:
+    if feed == "salesInvoices":
+        return bc_mapping.sales_invoice(company, entity)
+    if feed == "purchaseInvoices":
+        return bc_mapping.purchase_invoice(company, entity)
+    return bc_mapping.sales_document(company, feed, entity)
 
 
-_STATUSES = {s.value for s in SalesInvoiceStatus}
-
-
-def normalise_enum(value: object) -> str:
-    """BC enum text with `_x0020_` decoded and edges trimmed; unset (blank) becomes a single space."""
-    text = str(value or "").replace("_x0020_", " ").strip()
-    return text or " "
-
-
-def parse_date(value: object) -> date | None:
-    """A BC date, with `0001-01-01` (BC's "unset") and blanks as None."""
-    text = str(value or "")
-    if not text or text.startswith(UNSET_DATE):
-        return None
-    return date.fromisoformat(text[:10])
-
-
-def _odata_datetime(moment: datetime) -> str:
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+def _since(since: datetime | None) -> dict[str, str]:
+    if since is None:
+        return {}
+    moment = since.astimezone(UTC)
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return {"$filter": f"lastModifiedDateTime ge {stamp}"}

@@ -1,0 +1,47 @@
+"""Turning what a pull found into change events, each waiting for its per-company seq."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from services.sync.connectors.base import ChangedRecord
+from services.sync.pulling import PulledChanges
+from shared.events import (
+    AccountChanged,
+    AgedPayablesReported,
+    EventBase,
+    PurchaseInvoiceChanged,
+    SalesDocumentChanged,
+    SalesInvoiceChanged,
+)
+from shared.ids import CompanyId
+from shared.records import LedgerAccount, PurchaseInvoice, SalesDocument, SalesInvoice
+
+EventFactory = Callable[[int], EventBase]
+
+
+def record_events(company_id: CompanyId, pulled: PulledChanges, today: date) -> list[EventFactory]:
+    """One event per changed record, per account, and one for the aged payables report."""
+    factories = [_record_event(company_id, record) for record in pulled.fresh]
+    factories += [_account_event(company_id, account) for account in pulled.accounts or []]
+    if pulled.aged_payables is not None:
+        vendors = tuple(pulled.aged_payables)
+        factories.append(
+            lambda seq: AgedPayablesReported(company_id=company_id, seq=seq, as_of=today, vendors=vendors)
+        )
+    return factories
+
+
+def _account_event(company_id: CompanyId, account: LedgerAccount) -> EventFactory:
+    return lambda seq: AccountChanged(company_id=company_id, seq=seq, account=account)
+
+
+def _record_event(company_id: CompanyId, record: ChangedRecord) -> EventFactory:
+    match record:
+        case SalesInvoice():
+            return lambda seq: SalesInvoiceChanged(company_id=company_id, seq=seq, invoice=record)
+        case PurchaseInvoice():
+            return lambda seq: PurchaseInvoiceChanged(company_id=company_id, seq=seq, invoice=record)
+        case SalesDocument():
+            return lambda seq: SalesDocumentChanged(company_id=company_id, seq=seq, document=record)
