@@ -55,11 +55,9 @@ class Bc:
 
     async def invoices(self, company: RemoteCompany, since: datetime | None = None) -> list[SalesInvoice]:
         """Every invoice page the connector yields, flattened."""
-        return [
-            i
-            async for page in self.connector.records_changed_since(company, "salesInvoices", since)
-            for i in page
-        ]
+        pages = self.connector.records_changed_since(company, "salesInvoices", since)
+        records = [record async for page in pages for record in page]
+        return [record for record in records if isinstance(record, SalesInvoice)]
 
     async def control(self, path: str, **kwargs: Any) -> dict[str, Any]:
         """Call the simulator's control API (`/_simulator/...`)."""
