@@ -17,6 +17,9 @@ class AggregatorSettings(BaseSettings):
     group_id: str = "aggregator"
     max_batch: int = Field(default=1000, ge=1, description="most events taken in one batch")
     batch_timeout_ms: int = Field(default=50, ge=1, description="longest wait to fill a batch")
+    session_timeout_ms: int = Field(
+        default=10_000, ge=1000, description="how long a silent (crashed) consumer keeps its partitions"
+    )
     rollover_check_seconds: float = Field(default=60.0, gt=0, description="how often 'today' is re-checked")
     retry_backoff_seconds: float = Field(
         default=1.0, gt=0, description="pause before redelivery on a transient error"

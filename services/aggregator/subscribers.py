@@ -41,6 +41,8 @@ def register_subscribers(
         max_records=settings.max_batch,
         batch_timeout_ms=settings.batch_timeout_ms,
         auto_offset_reset="earliest",
+        session_timeout_ms=settings.session_timeout_ms,
+        heartbeat_interval_ms=max(settings.session_timeout_ms // 5, 500),
         ack_policy=AckPolicy.NACK_ON_ERROR,
     )
     async def on_events(message: KafkaMessage) -> None:
