@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NAME ?=
 
-.PHONY: install run test lint format unit integration e2e bench screenshot
+.PHONY: install run test lint format unit integration e2e deploy-check bench screenshot
 
 install: $(STAMP)
 
@@ -27,7 +27,7 @@ run: install
 
 ## test: lint, then unit, integration and end-to-end tests against real Kafka and MongoDB
 test: install lint
-	$(BIN)/pytest -q tests/unit tests/integration tests/e2e
+	$(BIN)/pytest -q tests/unit tests/integration tests/e2e tests/deploy
 
 lint: install
 	$(BIN)/ruff check .
@@ -43,6 +43,9 @@ unit: install
 
 integration: install
 	$(BIN)/pytest -q tests/integration
+
+deploy-check: install
+	$(BIN)/pytest -q tests/deploy
 
 e2e: install
 	$(BIN)/pytest -q tests/e2e

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import structlog
+from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -42,6 +43,9 @@ def register_subscribers(
         batch_timeout_ms=settings.batch_timeout_ms,
         auto_offset_reset="earliest",
         session_timeout_ms=settings.session_timeout_ms,
+        # Every topic has the same partition count and is keyed by company, so the range assignor
+        # gives one pod all of a company's topics: one writer per company, even with many pods.
+        partition_assignment_strategy=(RangePartitionAssignor,),
         heartbeat_interval_ms=max(settings.session_timeout_ms // 5, 500),
         ack_policy=AckPolicy.NACK_ON_ERROR,
     )

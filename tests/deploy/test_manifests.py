@@ -1,0 +1,272 @@
+"""The Kubernetes deploy, rendered and validated offline, and what the platform team relies on in it.
+
+deploy/k8s/validate.sh renders each overlay with kustomize, lints the Dockerfile with hadolint
+and validates every object strictly with kubeconform against the Kubernetes and CRD schemas
+(Strimzi, KEDA, MongoDB operator). The checks below read the rendered objects and hold them to
+the code: every topic the code uses exists, every service can be probed, limited, drained and
+runs locked down, and no consumer group is scaled beyond its partitions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services.aggregator.subscribers import CONSUMED as AGGREGATOR_TOPICS
+from shared.topics import SYNC_COMMANDS, project_topics
+
+ROOT = Path(__file__).resolve().parents[2]
+VALIDATE = ROOT / "deploy" / "k8s" / "validate.sh"
+OVERLAYS = ("dev", "production")
+SERVICES = ("gateway", "sync", "aggregator", "tasks")
+KUBERNETES_VERSIONS = 2  # validate.sh checks against the oldest and the newest supported minor
+
+# The first run builds kubeconform and kustomize and fetches the schemas: about 3 minutes cold.
+pytestmark = pytest.mark.timeout(900)
+
+Manifest = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """What validate.sh said, and the objects of each overlay."""
+
+    returncode: int
+    output: str
+    overlays: dict[str, list[Manifest]]
+
+
+@pytest.fixture(scope="session")
+def rendering(tmp_path_factory: pytest.TempPathFactory) -> Rendering:
+    """Run deploy/k8s/validate.sh once for the session (its tools are cached outside the repo)."""
+    if shutil.which("go") is None:
+        pytest.skip("Go is not installed: kubeconform and kustomize are built from the Go module proxy")
+    bash = shutil.which("bash")
+    assert bash is not None
+    out = tmp_path_factory.mktemp("rendered")
+    result = subprocess.run(  # noqa: S603 - our own script, fixed arguments
+        [bash, str(VALIDATE), "--out", str(out)], capture_output=True, text=True, check=False
+    )
+    output = f"{result.stdout}\n{result.stderr}"
+    overlays = {
+        name: json.loads((out / f"{name}.json").read_text())
+        for name in OVERLAYS
+        if (out / f"{name}.json").exists()
+    }
+    assert overlays.keys() == set(OVERLAYS), f"validate.sh rendered no overlay:\n{output}"
+    return Rendering(result.returncode, output, overlays)
+
+
+def of_kind(objects: list[Manifest], kind: str) -> list[Manifest]:
+    """Every object of one kind."""
+    return [o for o in objects if o["kind"] == kind]
+
+
+def named(objects: list[Manifest], kind: str, name: str) -> Manifest:
+    """The one object of that kind and name."""
+    found = [o for o in of_kind(objects, kind) if o["metadata"]["name"] == name]
+    assert len(found) == 1, f"expected one {kind} {name}, found {len(found)}"
+    return found[0]
+
+
+def container(deployment: Manifest) -> Manifest:
+    """The service's container (each pod runs exactly one)."""
+    containers: list[Manifest] = deployment["spec"]["template"]["spec"]["containers"]
+    assert len(containers) == 1
+    return containers[0]
+
+
+def environment(objects: list[Manifest], deployment: Manifest) -> dict[str, str]:
+    """The variables a Deployment's pods get from its ConfigMaps."""
+    env: dict[str, str] = {}
+    for source in container(deployment).get("envFrom", []):
+        env |= named(objects, "ConfigMap", source["configMapRef"]["name"])["data"]
+    return env
+
+
+def topic_partitions(objects: list[Manifest]) -> dict[str, int]:
+    """Partitions of every KafkaTopic, by topic name."""
+    return {t["spec"]["topicName"]: t["spec"]["partitions"] for t in of_kind(objects, "KafkaTopic")}
+
+
+def test_every_overlay_passes_strict_schema_validation_and_the_dockerfile_lint(rendering: Rendering) -> None:
+    assert rendering.returncode == 0, rendering.output
+    summaries = re.findall(r"Summary: (\d+) resources .* Invalid: 0, Errors: 0, Skipped: 0", rendering.output)
+    total = sum(len(objects) for objects in rendering.overlays.values())
+    assert summaries == [str(total)] * KUBERNETES_VERSIONS, rendering.output
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_topic_the_code_uses_has_a_kafka_topic_and_nothing_else_does(
+    rendering: Rendering, overlay: str
+) -> None:
+    objects = rendering.overlays[overlay]
+    partitions = int(environment(objects, named(objects, "Deployment", "aggregator"))["HUB_KAFKA_PARTITIONS"])
+    expected = {spec.name: spec.partitions for spec in project_topics(partitions)}
+    assert topic_partitions(objects) == expected
+
+
+def test_production_topics_survive_the_loss_of_a_broker(rendering: Rendering) -> None:
+    objects = rendering.overlays["production"]
+    kafka = named(objects, "Kafka", "hub-kafka")
+    brokers = sum(
+        p["spec"]["replicas"] for p in of_kind(objects, "KafkaNodePool") if "broker" in p["spec"]["roles"]
+    )
+    assert brokers == 3
+    assert kafka["spec"]["kafka"]["config"]["min.insync.replicas"] == 2
+    for topic in of_kind(objects, "KafkaTopic"):
+        assert topic["spec"]["replicas"] == 3, topic["metadata"]["name"]
+        assert topic["spec"]["config"]["min.insync.replicas"] == 2, topic["metadata"]["name"]
+    assert named(objects, "MongoDBCommunity", "hub-mongodb")["spec"]["members"] == 3
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_has_probes_limits_and_a_disruption_budget(
+    rendering: Rendering, overlay: str, service: str
+) -> None:
+    objects = rendering.overlays[overlay]
+    deployment = named(objects, "Deployment", service)
+    main = container(deployment)
+    port = int(environment(objects, deployment)[f"{service.upper()}_PORT"])
+    assert main["ports"] == [{"name": "http", "containerPort": port}]
+    assert main["livenessProbe"]["httpGet"] == {"path": "/health/live", "port": "http"}
+    assert main["readinessProbe"]["httpGet"] == {"path": "/health/ready", "port": "http"}
+    assert {"cpu", "memory"} <= main["resources"]["limits"].keys()
+    assert {"cpu", "memory"} <= main["resources"]["requests"].keys()
+    assert deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] >= 30
+    pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+    budgets = [
+        b
+        for b in of_kind(objects, "PodDisruptionBudget")
+        if b["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
+    ]
+    assert len(budgets) == 1, f"{service} needs exactly one PodDisruptionBudget"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_runs_non_root_on_a_read_only_root_filesystem(
+    rendering: Rendering, overlay: str, service: str
+) -> None:
+    deployment = named(rendering.overlays[overlay], "Deployment", service)
+    pod = deployment["spec"]["template"]["spec"]
+    main = container(deployment)
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert main["securityContext"]["readOnlyRootFilesystem"] is True
+    assert main["securityContext"]["allowPrivilegeEscalation"] is False
+    assert main["securityContext"]["capabilities"]["drop"] == ["ALL"]
+    assert pod["serviceAccountName"] == service
+    assert named(rendering.overlays[overlay], "ServiceAccount", service)
+    tmp = {"name": "tmp", "mountPath": "/tmp"}  # noqa: S108 - the emptyDir that stands in for /tmp
+    assert tmp in main["volumeMounts"]
+    assert "emptyDir" in next(v for v in pod["volumes"] if v["name"] == "tmp")
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_starts_its_own_module_listening_beyond_localhost(
+    rendering: Rendering, overlay: str, service: str
+) -> None:
+    objects = rendering.overlays[overlay]
+    deployment = named(objects, "Deployment", service)
+    module = f"services.{service}.main"
+    assert container(deployment)["command"] == ["python", "-m", module]
+    assert find_spec(module) is not None
+    env = environment(objects, deployment)
+    assert env["HUB_HTTP_HOST"] == "0.0.0.0"  # noqa: S104 - inside the pod, behind NetworkPolicies
+    assert env["HUB_LOG_JSON"] == "true"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_no_secret_is_committed_and_credentials_come_from_secret_references(
+    rendering: Rendering, overlay: str
+) -> None:
+    objects = rendering.overlays[overlay]
+    assert of_kind(objects, "Secret") == []
+    for service in SERVICES:
+        deployment = named(objects, "Deployment", service)
+        assert "HUB_MONGO_URL" not in environment(objects, deployment)
+        mongo_url = next(e for e in container(deployment)["env"] if e["name"] == "HUB_MONGO_URL")
+        assert mongo_url["valueFrom"]["secretKeyRef"]["name"] == "hub-mongodb-connection"
+    users = named(objects, "MongoDBCommunity", "hub-mongodb")["spec"]["users"]
+    assert [u["connectionStringSecretName"] for u in users] == ["hub-mongodb-connection"]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_consumers_are_scaled_on_lag_never_beyond_their_partitions(
+    rendering: Rendering, overlay: str
+) -> None:
+    objects = rendering.overlays[overlay]
+    partitions = topic_partitions(objects)
+    kafka_namespace = named(objects, "Kafka", "hub-kafka")["metadata"]["namespace"]
+    groups = {
+        "aggregator": environment(objects, named(objects, "Deployment", "aggregator"))["AGGREGATOR_GROUP_ID"],
+        "sync": "sync",
+    }
+    expected_topics = {"aggregator": set(AGGREGATOR_TOPICS), "sync": {SYNC_COMMANDS}}
+    scaled = {s["metadata"]["name"]: s for s in of_kind(objects, "ScaledObject")}
+    assert scaled.keys() == groups.keys()
+    for name, scaled_object in scaled.items():
+        spec = scaled_object["spec"]
+        assert spec["scaleTargetRef"]["name"] == name
+        assert spec["minReplicaCount"] >= 1
+        triggers = [t["metadata"] for t in spec["triggers"] if t["type"] == "kafka"]
+        assert {t["topic"] for t in triggers} == expected_topics[name]
+        for trigger in triggers:
+            assert trigger["consumerGroup"] == groups[name]
+            assert spec["maxReplicaCount"] <= partitions[trigger["topic"]], trigger["topic"]
+            # KEDA's operator resolves names from its own namespace.
+            assert trigger["bootstrapServers"] == f"hub-kafka-kafka-bootstrap.{kafka_namespace}.svc:9092"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_gateway_scales_on_cpu_behind_the_ingress(rendering: Rendering, overlay: str) -> None:
+    objects = rendering.overlays[overlay]
+    hpa = named(objects, "HorizontalPodAutoscaler", "gateway")
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "gateway"}
+    assert [m["resource"]["name"] for m in hpa["spec"]["metrics"]] == ["cpu"]
+    assert "replicas" not in named(objects, "Deployment", "gateway")["spec"]
+    backend = named(objects, "Ingress", "gateway")["spec"]["rules"][0]["http"]["paths"][0]["backend"]
+    assert backend["service"]["name"] == "gateway"
+    assert backend["service"]["port"]["name"] in {
+        p["name"] for p in named(objects, "Service", "gateway")["spec"]["ports"]
+    }
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_network_traffic_is_denied_unless_a_policy_allows_it(rendering: Rendering, overlay: str) -> None:
+    objects = rendering.overlays[overlay]
+    deny = named(objects, "NetworkPolicy", "default-deny-all")["spec"]
+    assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    data_ports = {
+        port["port"]
+        for rule in named(objects, "NetworkPolicy", "services-to-kafka-and-mongodb")["spec"]["egress"]
+        for port in rule["ports"]
+    }
+    assert data_ports == {9092, 27017}
+    https = named(objects, "NetworkPolicy", "sync-to-client-systems")["spec"]
+    assert https["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "sync"}}
+    assert [p["port"] for p in https["egress"][0]["ports"]] == [443]
+
+
+def test_the_image_installs_exactly_the_runtime_pins_of_requirements_lock() -> None:
+    dev = _pins(ROOT / "requirements.lock")
+    runtime = _pins(ROOT / "requirements-runtime.lock")
+    assert runtime.items() <= dev.items(), "regenerate requirements-runtime.lock (see deploy/README.md)"
+    assert not runtime.keys() & {"pytest", "ruff", "mypy", "playwright", "secantusdb"}
+    assert "--require-hashes" in (ROOT / "Dockerfile").read_text()
+
+
+def _pins(lock: Path) -> dict[str, str]:
+    pins = re.findall(r"^([A-Za-z0-9_.-]+)==([^\s\\]+)", lock.read_text(), flags=re.MULTILINE)
+    return {name.lower(): version for name, version in pins}
