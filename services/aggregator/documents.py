@@ -138,6 +138,11 @@ def figures_document(f: CompanyFigures) -> Document:
     }
 
 
+def details_document(f: CompanyFigures) -> Document:
+    """A company's details (cash accounts, overdue lists, forecast) as stored in `company_details`."""
+    return {"company_id": f.company_id, "as_of": f.as_of.isoformat(), **bson_safe(f.details.model_dump())}
+
+
 def row_document(accountant: AccountantId, f: CompanyFigures) -> Document:
     """One accountant's dashboard row for one company, as stored in `dashboard_rows`."""
     return {"accountant_id": accountant, **figures_document(f)}

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.aggregator import figures
+from services.aggregator.details import CompanyDetails, company_details
 from services.aggregator.figures import OpenSalesDocuments
 from services.aggregator.records import CompanyRecords
 from shared.ids import AccountantId, CompanyId
@@ -43,6 +44,7 @@ class CompanyFigures:
     purchase_due_next_week: tuple[CurrencyTotal, ...]
     overdue_purchases: tuple[CurrencyTotal, ...]
     cash: tuple[CurrencyTotal, ...]
+    details: CompanyDetails
     last_synced_at: datetime | None
     last_sync_error: str | None
     granted_to: frozenset[AccountantId]
@@ -82,6 +84,7 @@ def derive_figures(state: CompanyState, now: datetime) -> CompanyFigures:
         purchase_due_next_week=figures.purchase_invoices_due_next_week(records.purchase_invoices, today),
         overdue_purchases=figures.overdue_purchases(records.aged_payables),
         cash=figures.cash(records.accounts),
+        details=company_details(records, today),
         last_synced_at=state.last_synced_at,
         last_sync_error=state.last_sync_error,
         granted_to=state.granted_to,

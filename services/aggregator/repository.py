@@ -18,6 +18,7 @@ from pymongo.errors import BulkWriteError
 
 from services.aggregator.changes import BatchChanges
 from services.aggregator.documents import (
+    details_document,
     figures_document,
     grant_write,
     profile_write,
@@ -59,6 +60,7 @@ class MongoProjectionStore:
         self._statuses = db["agg_sync_status"]
         self._grants = db["agg_grants"]
         self._figures = db["company_figures"]
+        self._details = db["company_details"]
         self._rows = db["dashboard_rows"]
 
     async def create_indexes(self) -> None:
@@ -95,6 +97,10 @@ class MongoProjectionStore:
             return
         await self._figures.bulk_write(
             [ReplaceOne({"_id": f.company_id}, figures_document(f), upsert=True) for f in figures],
+            ordered=False,
+        )
+        await self._details.bulk_write(
+            [ReplaceOne({"_id": f.company_id}, details_document(f), upsert=True) for f in figures],
             ordered=False,
         )
         row_writes: list[Any] = []

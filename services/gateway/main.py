@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from services.gateway.accounts import AccountStore
-from services.gateway.routes import dashboard, session
+from services.gateway.routes import companies, dashboard, session
 from services.gateway.settings import GatewaySettings
 from shared.health import health_router
 from shared.logging import configure_logging
@@ -54,6 +54,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.state.secure_cookies = settings.secure_cookies
     app.include_router(session.router)
     app.include_router(dashboard.router)
+    app.include_router(companies.router)
     app.include_router(health_router({"mongo": lambda: ping(client)}))
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     index = settings.static_dir / "index.html"

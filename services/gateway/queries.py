@@ -56,3 +56,15 @@ def _after(key: list[str]) -> Document:
             {"client_name": client, "company_name": company, "company_id": {"$gt": company_id}},
         ]
     }
+
+
+async def company_for(
+    db: AsyncDatabase[Document], accountant: AccountantId, company_id: str
+) -> tuple[Document, Document] | None:
+    """The accountant's row and the company's details, or None when the company is not theirs
+    (or does not exist: the two are indistinguishable on purpose)."""
+    row = await db["dashboard_rows"].find_one({"accountant_id": accountant, "company_id": company_id})
+    if row is None:
+        return None
+    details = await db["company_details"].find_one({"_id": company_id}) or {}
+    return row, details

@@ -82,3 +82,51 @@ class Problem(BaseModel):
     """An error: what went wrong and what to do next."""
 
     detail: str
+
+
+class CashAccountOut(BaseModel):
+    """One cash account's balance."""
+
+    number: str
+    name: str
+    currency: str
+    balance: Decimal
+
+
+class OverdueDocumentOut(BaseModel):
+    """An overdue invoice; `web_url` opens it in the client's system."""
+
+    number: str
+    party_number: str = Field(description="customer number (sales) or vendor number (purchases)")
+    due_date: date
+    days_overdue: int
+    currency: str
+    amount: Decimal = Field(description="remaining amount (sales) or total incl. tax (purchases, v2.0)")
+    web_url: str | None
+
+
+class ForecastWeekOut(BaseModel):
+    """One week of the forecast."""
+
+    week_start: date
+    receipts: Decimal
+    payments: Decimal
+    closing: Decimal = Field(description="balance at the end of the week; negative is unfavourable")
+
+
+class ForecastOut(BaseModel):
+    """Cash today plus open receivables minus open payables, week by week, in one currency."""
+
+    currency: str
+    opening: Decimal
+    weeks: list[ForecastWeekOut]
+
+
+class CompanyDetailsOut(BaseModel):
+    """One company: its dashboard row, cash accounts, overdue lists and 13-week forecast."""
+
+    row: DashboardRow
+    cash_accounts: list[CashAccountOut] = Field(default_factory=list)
+    overdue_sales_invoices: list[OverdueDocumentOut] = Field(default_factory=list)
+    overdue_purchase_invoices: list[OverdueDocumentOut] = Field(default_factory=list)
+    forecast: list[ForecastOut] = Field(default_factory=list)

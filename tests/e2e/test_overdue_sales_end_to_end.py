@@ -115,3 +115,29 @@ async def test_dashboard_without_signing_in_is_refused(stack: Stack) -> None:
 
 def company_today_iso(company: dict[str, Any]) -> str:
     return datetime.now(UTC).astimezone(ZoneInfo(company["timeZone"])).date().isoformat()
+
+
+async def test_company_details_list_overdue_invoices_with_links_to_the_clients_system(
+    accountant_api: httpx.AsyncClient, simulator: httpx.AsyncClient
+) -> None:
+    company = (await simulator.get("/companies")).json()[0]
+    cid = company["companyId"]
+    await row_when(accountant_api, cid, lambda r: r["overdue_sales_count"] > 0)
+    response = await accountant_api.get(f"/api/v1/companies/{cid}")
+    assert response.status_code == 200
+    details = response.json()
+    assert details["row"]["company_id"] == cid
+    overdue = details["overdue_sales_invoices"]
+    assert overdue
+    assert all(item["number"] in item["web_url"].replace("%20", " ").replace("%27", "'") for item in overdue)
+    assert [f["currency"] for f in details["forecast"]]
+
+
+async def test_company_of_another_firm_answers_404_like_a_company_that_does_not_exist(
+    outsider_api: httpx.AsyncClient, simulator: httpx.AsyncClient
+) -> None:
+    company = (await simulator.get("/companies")).json()[0]
+    theirs = await outsider_api.get(f"/api/v1/companies/{company['companyId']}")
+    missing = await outsider_api.get("/api/v1/companies/00000000-0000-0000-0000-000000000000")
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.json() == missing.json()
