@@ -285,6 +285,9 @@ async def test_a_company_links_to_itself_in_the_web_client(bc: Bc) -> None:
     ("raw", "shown"),
     [
         ("In_x0020_Review", "In Review"),
+        ("End_x002D_Total", "End-Total"),
+        ("Cost_x0020_of_x0020_Goods_x0020_Sold", "Cost of Goods Sold"),
+        ("Expired_x0020_", "Expired"),
         ("Expired ", "Expired"),
         ("Open", "Open"),
         ("", " "),

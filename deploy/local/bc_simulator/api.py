@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Mapping, Sequence
 from urllib.parse import quote, urlencode
 from uuid import UUID
 
@@ -12,7 +12,8 @@ from starlette.responses import Response
 
 from .auth import parse_tenant
 from .deps import Simulator, SimulatorDep
-from .entities import BcEntity, Company, Customer, SalesInvoice
+from .entities import Company, ODataRow
+from .entity_sets import COMPANY_ENTITY_SETS
 from .odata import (
     BcApiError,
     JsonValue,
@@ -26,22 +27,10 @@ from .odata import (
 from .settings import SimulatorSettings
 from .state import SimulatorState, UnknownEntityError
 
+__all__ = ["API_ROOT", "COMPANY_ENTITY_SETS", "router"]
+
 API_ROOT = "/v2.0/{tenant}/{environment}/api/v2.0"
 _ERROR_CODES = {429: "Application_TooManyRequests", 503: "Unavailable", 504: "GatewayTimeout"}
-
-
-@dataclass(frozen=True)
-class EntitySet:
-    """An entity set below `companies({id})`: its entity type and where its rows come from."""
-
-    model: type[BcEntity]
-    rows: Callable[[SimulatorState, UUID], Sequence[BcEntity]]
-
-
-COMPANY_ENTITY_SETS: Mapping[str, EntitySet] = {
-    "salesInvoices": EntitySet(SalesInvoice, SimulatorState.sales_invoices),
-    "customers": EntitySet(Customer, SimulatorState.customers),
-}
 
 
 def not_found(message: str = "The requested resource was not found.") -> BcApiError:
@@ -72,12 +61,24 @@ def authorised_company(sim: Simulator, request: Request, tenant: str, environmen
     company_id = parse_guid(company)
     if company_id not in {c.id for c in sim.state.tenant_companies(tenant_id)}:
         raise not_found(f"The company '{company}' does not exist.")
+    check_failure(sim, company_id)
+    return company_id
+
+
+def check_failure(sim: Simulator, company_id: UUID) -> None:
+    """BC's error when the company was made to fail."""
     status = sim.state.failure(company_id)
     if status is not None:
         code = _ERROR_CODES.get(status, "Internal_ServerError")
         retry = {"Retry-After": "1"} if status in (429, 502, 503) else {}
         raise BcApiError(status, code, "The simulator was told to fail this company.", retry)
-    return company_id
+
+
+async def pause(sim: Simulator, company_id: UUID) -> None:
+    """Answer late when the company was made slow (a client system under load)."""
+    delay = sim.state.faults.delay(company_id)
+    if delay > 0:
+        await asyncio.sleep(delay)
 
 
 router = APIRouter(prefix=API_ROOT, tags=["Business Central API v2.0"])
@@ -97,6 +98,7 @@ async def get_company(
 ) -> Response:
     """One company."""
     company_id = authorised_company(sim, request, tenant, environment, company)
+    await pause(sim, company_id)
     return single(request, "companies", sim.state.company(company_id))
 
 
@@ -113,8 +115,9 @@ async def get_entity(
 ) -> Response:
     """One entity of a company's entity set, e.g. `salesInvoices({id})`."""
     company_id = authorised_company(sim, request, tenant, environment, company)
-    wanted = parse_guid(entity_id)
-    found = [e for e in _rows(sim.state, entity_set, company_id) if e.id == wanted]
+    wanted = str(parse_guid(entity_id))
+    await pause(sim, company_id)
+    found = [e for e in _rows(sim.state, entity_set, company_id) if e.key() == wanted]
     if not found:
         raise not_found(f"The {entity_set} entity '{entity_id}' does not exist.")
     return single(request, f"companies({company_id})/{entity_set}", found[0])
@@ -131,6 +134,7 @@ async def list_entities(
 ) -> Response:
     """A company's entity set, e.g. `salesInvoices`, filtered and paged."""
     company_id = authorised_company(sim, request, tenant, environment, company)
+    await pause(sim, company_id)
     rows = _rows(sim.state, entity_set, company_id)
     model = COMPANY_ENTITY_SETS[entity_set].model
     return collection(request, sim.settings, f"companies({company_id})/{entity_set}", model, rows)
@@ -140,8 +144,9 @@ def collection(
     request: Request,
     settings: SimulatorSettings,
     path: str,
-    model: type[BcEntity],
-    rows: Sequence[BcEntity],
+    model: type[ODataRow],
+    rows: Sequence[ODataRow],
+    metadata: str | None = None,
 ) -> Response:
     """One page of a collection, with `@odata.nextLink` when more rows remain."""
     query = parse_query(request.query_params, model)
@@ -151,7 +156,7 @@ def collection(
     page = window[:size]
     select = f"({','.join(query.select)})" if query.select else ""
     body: dict[str, JsonValue] = {
-        "@odata.context": _metadata(request) + path + select,
+        "@odata.context": (metadata or _metadata(request)) + path + select,
         "value": [entity_body(entity, query.select) for entity in page],
     }
     if len(window) > size:
@@ -161,16 +166,16 @@ def collection(
     return json_response(body, headers=applied)
 
 
-def single(request: Request, path: str, entity: BcEntity) -> Response:
+def single(request: Request, path: str, entity: ODataRow, metadata: str | None = None) -> Response:
     """One entity with its `@odata.context`; only `$select` is accepted."""
     query = parse_query(request.query_params, type(entity))
     if query != type(query)(select=query.select):
         raise BcApiError(400, "BadRequest", "Only $select applies to a single entity.")
-    context = _metadata(request) + path + "/$entity"
+    context = (metadata or _metadata(request)) + path + "/$entity"
     return json_response({"@odata.context": context, **entity_body(entity, query.select)})
 
 
-def _rows(state: SimulatorState, entity_set: str, company_id: UUID) -> Sequence[BcEntity]:
+def _rows(state: SimulatorState, entity_set: str, company_id: UUID) -> Sequence[ODataRow]:
     if entity_set not in COMPANY_ENTITY_SETS:
         raise not_found(f"No HTTP resource was found that matches the entity set '{entity_set}'.")
     try:

@@ -26,6 +26,7 @@ class IssuedToken:
 
     tenant_id: UUID
     expires_at: datetime
+    client_id: str = ""
 
 
 class OAuthError(Exception):
@@ -66,7 +67,7 @@ class TokenIssuer:
         self._tokens = {t: v for t, v in self._tokens.items() if v.expires_at > now}
         token = secrets.token_urlsafe(32)
         ttl = self._settings.token_ttl_seconds
-        self._tokens[token] = IssuedToken(tenant_id, now + timedelta(seconds=ttl))
+        self._tokens[token] = IssuedToken(tenant_id, now + timedelta(seconds=ttl), form["client_id"])
         return {
             "token_type": "Bearer",
             "expires_in": ttl,
@@ -83,6 +84,12 @@ class TokenIssuer:
         if issued.expires_at <= self._clock():
             raise _unauthorized("The access token is expired.")
         return issued.tenant_id
+
+    def principal(self, authorization: str | None) -> IssuedToken | None:
+        """Whom a live bearer token was issued to (None for a missing, unknown or expired one)."""
+        scheme, _, token = (authorization or "").partition(" ")
+        issued = self._tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+        return issued if issued is not None and issued.expires_at > self._clock() else None
 
     def _check_grant(self, form: dict[str, str]) -> None:
         if form.get("grant_type") != "client_credentials":

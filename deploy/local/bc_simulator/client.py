@@ -17,6 +17,14 @@ async def read_sales_invoices(
     company: dict[str, Any], settings: SimulatorSettings | None = None
 ) -> list[Any]:
     """Every sales invoice of a company listed by `GET /_simulator/companies`, amounts as Decimal."""
+    return await read_entity_set(company, "salesInvoices", settings)
+
+
+async def read_entity_set(
+    company: dict[str, Any], entity_set: str, settings: SimulatorSettings | None = None
+) -> list[Any]:
+    """Every row of one of a company's entity sets (e.g. `generalLedgerEntries`,
+    `agedAccountsPayables`), following `@odata.nextLink`; amounts as Decimal."""
     settings = settings or SimulatorSettings()
     async with httpx.AsyncClient(timeout=10) as http:
         token = await http.post(
@@ -30,12 +38,12 @@ async def read_sales_invoices(
         )
         token.raise_for_status()
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-        invoices: list[Any] = []
-        url: str | None = f"{company['apiUrl']}/salesInvoices"
+        rows: list[Any] = []
+        url: str | None = f"{company['apiUrl']}/{entity_set}"
         while url is not None:
             page = await http.get(url, headers=headers)
             page.raise_for_status()
             body = json.loads(page.text, parse_float=Decimal)
-            invoices += body["value"]
+            rows += body["value"]
             url = body.get("@odata.nextLink")
-    return invoices
+    return rows

@@ -8,7 +8,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -17,25 +16,33 @@ from starlette.responses import Response
 
 from .books import SimulatedCompany
 from .deps import Simulator, SimulatorDep
-from .entities import SalesInvoice, SalesInvoiceStatus
+from .entities import ODataRow, SalesInvoiceStatus
 from .odata import entity_body, json_response
 from .state import InvoiceStateError, SimulatorState, UnknownEntityError
 
 Amount = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,12}(\.[0-9]{1,2})?$")]
 
 
-class _CamelModel(BaseModel):
+class CamelModel(BaseModel):
+    """camelCase JSON, snake_case Python; unknown properties refused."""
+
     model_config = ConfigDict(
         alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True, extra="forbid"
     )
 
 
-class SalesInvoicePatch(_CamelModel):
+class SalesInvoicePatch(CamelModel):
     """Changes to a sales invoice; amounts as decimal strings, never JSON floats."""
 
     due_date: date | None = None
     status: SalesInvoiceStatus | None = None
     remaining_amount: Amount | None = None
+
+
+class PaymentRequest(CamelModel):
+    """A payment of part of what is open (all of it when absent)."""
+
+    amount: Amount | None = None
 
 
 class FailRequest(BaseModel):
@@ -44,7 +51,7 @@ class FailRequest(BaseModel):
     status_code: int | None = Field(default=None, ge=400, le=599)
 
 
-class SimulatedCompanyInfo(_CamelModel):
+class SimulatedCompanyInfo(CamelModel):
     """Where to reach a simulated company, and facts BC does not expose on `companies`."""
 
     tenant_id: UUID
@@ -77,7 +84,7 @@ async def fail_company(
     failure: Annotated[FailRequest | None, Body()] = None,
 ) -> SimulatedCompanyInfo:
     """Make the company's API answer an error status (`null` or no status heals it)."""
-    with _control_errors():
+    with control_errors():
         sim.state.fail_company(company_id, failure.status_code if failure else None)
     return _info(sim, request, company_id)
 
@@ -87,14 +94,21 @@ async def make_overdue(
     company_id: UUID, invoice_id: UUID, sim: SimulatorDep, today: date | None = None
 ) -> Response:
     """Make the invoice Open, due yesterday (in the company's time zone), not fully paid."""
-    today = today or _company_today(sim.state, company_id)
-    return _invoice_change(lambda: sim.state.make_overdue(company_id, invoice_id, today))
+    with control_errors():
+        day = today or sim.state.company_today(company_id)
+    return invoice_change(lambda: sim.state.make_overdue(company_id, invoice_id, day))
 
 
 @router.post(INVOICE_PATH + "/pay")
-async def pay(company_id: UUID, invoice_id: UUID, sim: SimulatorDep) -> Response:
-    """Pay an Open invoice in full."""
-    return _invoice_change(lambda: sim.state.pay_sales_invoice(company_id, invoice_id))
+async def pay(
+    company_id: UUID,
+    invoice_id: UUID,
+    sim: SimulatorDep,
+    payment: Annotated[PaymentRequest | None, Body()] = None,
+) -> Response:
+    """Receive a payment on an Open invoice: in full, or `{"amount": "12.34"}`; posted to the G/L."""
+    amount = Decimal(payment.amount) if payment and payment.amount else None
+    return invoice_change(lambda: sim.state.pay_sales_invoice(company_id, invoice_id, amount))
 
 
 @router.patch(INVOICE_PATH)
@@ -105,16 +119,16 @@ async def patch_invoice(
     changes: dict[str, object] = patch.model_dump(exclude_unset=True, by_alias=False)
     if patch.remaining_amount is not None:
         changes["remaining_amount"] = Decimal(patch.remaining_amount)
-    return _invoice_change(lambda: sim.state.update_sales_invoice(company_id, invoice_id, **changes))
+    return invoice_change(lambda: sim.state.update_sales_invoice(company_id, invoice_id, **changes))
 
 
-def _invoice_change(change: Callable[[], SalesInvoice]) -> Response:
-    with _control_errors():
+def invoice_change(change: Callable[[], ODataRow]) -> Response:
+    with control_errors():
         return json_response(entity_body(change()))
 
 
 @contextmanager
-def _control_errors() -> Iterator[None]:
+def control_errors() -> Iterator[None]:
     """Unknown ids → 404, impossible transitions → 409, invalid results → 422."""
     try:
         yield
@@ -134,11 +148,6 @@ def _simulated(state: SimulatorState, company_id: UUID) -> SimulatedCompany:
         return state.books.company(company_id)
     except KeyError:
         raise HTTPException(404, f"unknown company {company_id}") from None
-
-
-def _company_today(state: SimulatorState, company_id: UUID) -> date:
-    time_zone = ZoneInfo(_simulated(state, company_id).locale.time_zone)
-    return state.clock().astimezone(time_zone).date()
 
 
 def _info(sim: Simulator, request: Request, company_id: UUID) -> SimulatedCompanyInfo:

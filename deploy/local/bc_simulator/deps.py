@@ -8,17 +8,23 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from .auth import TokenIssuer
+from .mutator import Mutator
+from .notifier import Webhooks
 from .settings import SimulatorSettings
 from .state import SimulatorState
+from .throttle import Throttle
 
 
 @dataclass(frozen=True)
 class Simulator:
-    """One running simulator: its store, its token issuer and its settings."""
+    """One running simulator: its store, token issuer, settings, limits, webhooks and mutator."""
 
     state: SimulatorState
     issuer: TokenIssuer
     settings: SimulatorSettings
+    throttle: Throttle
+    webhooks: Webhooks
+    mutator: Mutator
 
 
 def get_simulator(request: Request) -> Simulator:

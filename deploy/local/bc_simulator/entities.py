@@ -16,14 +16,20 @@ WireEntity: TypeAlias = dict[str, WireValue]
 SalesInvoiceStatus = Literal["Draft", "In Review", "Open", "Paid", "Canceled", "Corrective"]
 
 
-class BcEntity(BaseModel):
-    """A BC entity: camelCase on the wire, snake_case in Python, immutable once built."""
+EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
+class ODataRow(BaseModel):
+    """A row of an OData entity set: camelCase on the wire, snake_case in Python, immutable."""
 
     model_config = ConfigDict(alias_generator=to_camel, validate_by_name=True, frozen=True, extra="forbid")
     entity_type: ClassVar[str]
-    watermark: ClassVar[str]  # the datetime property BC clients poll changes with
+    watermark: ClassVar[str | None] = None  # the datetime property BC clients poll changes with
+    key_field: ClassVar[str] = "id"
 
-    id: UUID
+    def key(self) -> str:
+        """The entity's key as text (a GUID, or an integer on ODataV4 pages)."""
+        return str(getattr(self, self.key_field))
 
     def to_wire(self) -> WireEntity:
         """The entity's properties as BC writes them: camelCase, ISO dates, Decimal amounts."""
@@ -33,10 +39,20 @@ class BcEntity(BaseModel):
 
     def watermark_value(self) -> datetime:
         """The value of this entity's change-tracking property."""
-        value = getattr(self, self.watermark)
+        value = getattr(self, self.watermark) if self.watermark else None
         if not isinstance(value, datetime):
-            raise TypeError(f"{self.entity_type}.{self.watermark} is not a date-time")
+            raise TypeError(f"{self.entity_type} has no date-time watermark")
         return value
+
+    def order_key(self) -> tuple[datetime, str]:
+        """The stable order of a collection: watermark (if any), then key."""
+        return (self.watermark_value() if self.watermark else EPOCH), self.key()
+
+
+class BcEntity(ODataRow):
+    """A BC API entity keyed by a GUID `id`."""
+
+    id: UUID
 
 
 class Company(BcEntity):
@@ -107,7 +123,7 @@ class SalesInvoice(BcEntity):
 def format_datetime(value: datetime) -> str:
     """BC's date-time form: UTC, milliseconds, `Z`."""
     utc = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"  # year 1 is BC's "unset"
 
 
 def wire_value(value: object) -> WireValue:

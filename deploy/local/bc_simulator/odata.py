@@ -15,7 +15,7 @@ from typing import Literal, TypeAlias
 
 from starlette.responses import Response
 
-from .entities import BcEntity, WireEntity
+from .entities import ODataRow, WireEntity
 
 JsonValue: TypeAlias = str | int | bool | Decimal | Sequence["JsonValue"] | Mapping[str, "JsonValue"] | None
 MEDIA_TYPE = "application/json; odata.metadata=minimal; odata.streaming=true; charset=utf-8"
@@ -56,7 +56,7 @@ class ChangedSince:
     op: Literal["gt", "ge"]
     instant: datetime
 
-    def admits(self, entity: BcEntity) -> bool:
+    def admits(self, entity: ODataRow) -> bool:
         """Whether the entity changed after (or at, for `ge`) the instant."""
         value = entity.watermark_value()
         return value > self.instant if self.op == "gt" else value >= self.instant
@@ -73,7 +73,7 @@ class Query:
     after: tuple[datetime, str] | None = None  # from $skiptoken: the last row already sent
 
 
-def parse_query(params: Mapping[str, str], model: type[BcEntity]) -> Query:
+def parse_query(params: Mapping[str, str], model: type[ODataRow]) -> Query:
     """Validate the query options; an unknown or unsupported `$` option is a 400."""
     unsupported = sorted(k for k in params if k.startswith("$") and k not in SUPPORTED_OPTIONS)
     if unsupported:
@@ -88,8 +88,10 @@ def parse_query(params: Mapping[str, str], model: type[BcEntity]) -> Query:
     )
 
 
-def parse_filter(text: str, model: type[BcEntity]) -> ChangedSince:
+def parse_filter(text: str, model: type[ODataRow]) -> ChangedSince:
     """Parse `<watermark> gt|ge YYYY-MM-DDTHH:MM:SS[.f]Z`; anything else is a 400."""
+    if model.watermark is None:
+        raise bad_request(f"The simulator cannot apply the $filter '{text}' to {model.entity_type}.")
     match = _FILTER.match(text)
     watermark = _property_name(model, model.watermark)
     if match is None or match["prop"] != watermark:
@@ -106,7 +108,7 @@ def parse_filter(text: str, model: type[BcEntity]) -> ChangedSince:
     return ChangedSince(op, at)
 
 
-def parse_select(text: str, model: type[BcEntity]) -> tuple[str, ...]:
+def parse_select(text: str, model: type[ODataRow]) -> tuple[str, ...]:
     """The selected wire property names, each checked against the entity type."""
     known = {_property_name(model, name) for name in model.model_fields}
     names = tuple(name.strip() for name in text.split(","))
@@ -124,24 +126,24 @@ def max_page_size(prefer: str | None) -> int | None:
     return int(match[1]) if match and int(match[1]) > 0 else None
 
 
-def select_rows(rows: Sequence[BcEntity], query: Query) -> list[BcEntity]:
+def select_rows(rows: Sequence[ODataRow], query: Query) -> list[ODataRow]:
     """Filtered rows in a stable order: watermark, then id, so watermark paging is exact."""
     admitted = [r for r in rows if query.changed_since is None or query.changed_since.admits(r)]
-    admitted.sort(key=_order_key)
+    admitted.sort(key=ODataRow.order_key)
     if query.after is not None:
         after = query.after
-        admitted = [r for r in admitted if _order_key(r) > after]
+        admitted = [r for r in admitted if r.order_key() > after]
     window = admitted[query.skip :]
     return window if query.top is None else window[: query.top]
 
 
-def next_page_params(params: Mapping[str, str], query: Query, last: BcEntity, sent: int) -> dict[str, str]:
+def next_page_params(params: Mapping[str, str], query: Query, last: ODataRow, sent: int) -> dict[str, str]:
     """The next page's query: same options, a `$skiptoken` after `last`, `$top` reduced.
 
     Keyset paging (as BC's own nextLink does) rather than `$skip`: a row changed between two
     page requests moves to the end instead of shifting, and skipping, its neighbours.
     """
-    watermark, entity_id = _order_key(last)
+    watermark, entity_id = last.order_key()
     token = base64.urlsafe_b64encode(f"{watermark.isoformat()}|{entity_id}".encode()).decode()
     following = {k: v for k, v in params.items() if k != "$skip"} | {"$skiptoken": token}
     if query.top is not None:
@@ -149,14 +151,14 @@ def next_page_params(params: Mapping[str, str], query: Query, last: BcEntity, se
     return following
 
 
-def entity_body(entity: BcEntity, select: Sequence[str] | None = None) -> WireEntity:
+def entity_body(entity: ODataRow, select: Sequence[str] | None = None) -> WireEntity:
     """An entity as BC serializes it: weak ETag first, then the (selected) properties."""
     wire = entity.to_wire()
     chosen = wire if select is None else {name: wire[name] for name in select}
     return {"@odata.etag": etag(entity), **chosen}
 
 
-def etag(entity: BcEntity) -> str:
+def etag(entity: ODataRow) -> str:
     """A weak ETag in BC's shape that changes whenever the entity does."""
     digest = hashlib.sha256(encode_json(entity.to_wire()).encode()).digest()
     digits = str(int.from_bytes(digest[:8], "big"))
@@ -190,22 +192,20 @@ def json_response(
     )
 
 
-def _order_key(entity: BcEntity) -> tuple[datetime, str]:
-    return entity.watermark_value(), str(entity.id)
-
-
 def _parse_skiptoken(token: str) -> tuple[datetime, str]:
     try:
         watermark, _, entity_id = base64.urlsafe_b64decode(token).decode().partition("|")
         after = datetime.fromisoformat(watermark)
         if after.tzinfo is None:
             raise ValueError("naive date-time")
-        return after, str(uuid.UUID(entity_id))
+        if not entity_id:
+            raise ValueError("no key")
+        return after, entity_id
     except ValueError as error:
         raise bad_request(f"The $skiptoken '{token}' is not valid.") from error
 
 
-def _property_name(model: type[BcEntity], field: str) -> str:
+def _property_name(model: type[ODataRow], field: str) -> str:
     alias = model.model_fields[field].alias
     return alias if alias is not None else field
 

@@ -6,6 +6,7 @@ company's local currency, amounts already Decimal (parsed from the JSON text), u
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,7 @@ from shared.records import (
 )
 
 UNSET_DATE = "0001-01-01"
+_XML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 UNPOSTED = {"Draft", "In Review", " "}
 # Business Central web client pages: (unposted document, posted document).
 PAGES = {
@@ -123,8 +125,9 @@ def record_link(company: RemoteCompany, entity_set: str, status: str, number: st
 
 
 def normalise_enum(value: object) -> str:
-    """BC enum text with `_x0020_` decoded and edges trimmed; unset (blank) becomes a single space."""
-    text = str(value or "").replace("_x0020_", " ").strip()
+    """BC enum text with XML escapes (`_x0020_`, `_x002D_`) decoded and edges trimmed;
+    unset (blank) becomes a single space."""
+    text = _XML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), str(value or "")).strip()
     return text or " "
 
 
