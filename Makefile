@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NAME ?=
 
-.PHONY: install run test lint format unit integration e2e deploy-check bench screenshot
+.PHONY: install run test lint format unit integration e2e deploy-check bench screenshot contracts
 
 install: $(STAMP)
 
@@ -57,3 +57,7 @@ bench: install
 ## screenshot: docs/dashboard.png, the sample accountant's dashboard in headless Chromium
 screenshot: install
 	$(BIN)/python -m deploy.local.screenshot
+
+## contracts: regenerate docs/contracts/asyncapi.json and openapi.json from the code
+contracts: install
+	$(BIN)/python -m deploy.local.contracts

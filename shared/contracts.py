@@ -1,0 +1,58 @@
+"""The event contracts, as an AsyncAPI document: which events travel on which topic, with their schemas.
+
+`make contracts` writes docs/contracts/asyncapi.json (and the gateway's openapi.json); a test fails
+when the code and the committed documents drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from faststream.specification import AsyncAPI
+from pydantic import Field
+
+from shared import events as ev
+from shared.kafka import make_broker
+from shared.topics import ACCESS_EVENTS, COMPANY_RECORDS, COMPANY_SYNC_STATUS, dead_letter_topic
+
+TOPIC_EVENTS: dict[str, tuple[type[ev.EventBase], ...]] = {
+    COMPANY_RECORDS: (
+        ev.CompanyDiscovered,
+        ev.SalesInvoiceChanged,
+        ev.PurchaseInvoiceChanged,
+        ev.SalesDocumentChanged,
+        ev.AccountChanged,
+        ev.AgedPayablesReported,
+    ),
+    COMPANY_SYNC_STATUS: (ev.CompanySyncSucceeded, ev.CompanySyncFailed),
+    ACCESS_EVENTS: (ev.AccessGranted, ev.AccessRevoked),
+}
+
+
+def asyncapi_document() -> dict[str, Any]:
+    """The AsyncAPI 3.0 document of every topic: its events, keyed by company_id, JSON."""
+    broker = make_broker("kafka:9092", client_id="contracts")
+    for topic, kinds in TOPIC_EVENTS.items():
+        union: Any = Annotated[
+            kinds[0] if len(kinds) == 1 else _union(kinds), Field(discriminator="event_type")
+        ]
+        broker.publisher(
+            topic,
+            schema=union,
+            title=f"{topic}:events",
+            description=(
+                "Keyed by company_id; seq increases per company. "
+                f"Poison events go to {dead_letter_topic(topic)}."
+            ),
+        )
+    spec = AsyncAPI(broker, title="Accountant Hub events", version="1").to_specification()
+    document: dict[str, Any] = json.loads(spec.to_json())
+    return document
+
+
+def _union(kinds: tuple[type[ev.EventBase], ...]) -> Any:
+    union: Any = kinds[0]
+    for kind in kinds[1:]:
+        union = union | kind
+    return union
