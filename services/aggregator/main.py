@@ -14,14 +14,17 @@ from datetime import UTC, datetime
 import structlog
 import uvicorn
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
 
 from services.aggregator.handlers import Clock, rederive_where_day_turned
+from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.repository import MongoProjectionStore, ProjectionStore
 from services.aggregator.settings import AggregatorSettings
 from services.aggregator.subscribers import register_subscribers
 from shared.health import health_router
 from shared.kafka import DeadLetters, make_broker
 from shared.logging import configure_logging
+from shared.metrics import serve_metrics
 from shared.mongo import connect, database, ping
 
 log = structlog.get_logger()
@@ -38,7 +41,9 @@ def create_app(settings: AggregatorSettings, now: Clock = utc_now) -> FastAPI:
     client = connect(settings.common.mongo_url, app_name="aggregator")
     store = MongoProjectionStore(database(client, settings.common.mongo_database))
     write_lock = asyncio.Lock()
-    register_subscribers(broker, store, DeadLetters(broker), now, settings, write_lock)
+    registry = CollectorRegistry()
+    metrics = AggregatorMetrics(registry)
+    register_subscribers(broker, store, DeadLetters(broker), now, settings, write_lock, metrics)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -54,6 +59,7 @@ def create_app(settings: AggregatorSettings, now: Clock = utc_now) -> FastAPI:
             await client.close()
 
     app = FastAPI(title="Accountant Hub aggregator", lifespan=lifespan)
+    serve_metrics(app, registry)
     app.include_router(
         health_router({"mongo": lambda: ping(client), "kafka": lambda: broker.ping(timeout=2)})
     )

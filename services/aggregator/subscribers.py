@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from pymongo.errors import PyMongoError
 
 from services.aggregator.handlers import Clock, apply_events
+from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.repository import ProjectionStore
 from services.aggregator.settings import AggregatorSettings
 from shared.events import HubEvent, decode_event
@@ -32,6 +33,7 @@ def register_subscribers(
     now: Clock,
     settings: AggregatorSettings,
     write_lock: asyncio.Lock,
+    metrics: AggregatorMetrics,
 ) -> None:
     """Subscribe the aggregator to every topic it projects, in batches, at-least-once."""
 
@@ -52,17 +54,21 @@ def register_subscribers(
     async def on_events(message: KafkaMessage) -> None:
         """Apply one batch; a transient failure rewinds the partitions (nothing is committed)."""
         records: Sequence[Any] = message.raw_message
-        events = await decode_or_park(records, dead_letters)
+        events = await decode_or_park(records, dead_letters, metrics)
         try:
-            async with write_lock:
-                await apply_events(events, store, now)
+            with metrics.batch_seconds.time():
+                async with write_lock:
+                    await apply_events(events, store, now)
         except PyMongoError:
             log.warning("projection_write_failed_will_retry", events=len(events), exc_info=True)
             await asyncio.sleep(settings.retry_backoff_seconds)
             raise
+        metrics.batch_applied(records, events, now(), getattr(message, "consumer", None))
 
 
-async def decode_or_park(records: Sequence[Any], dead_letters: DeadLetters) -> list[HubEvent]:
+async def decode_or_park(
+    records: Sequence[Any], dead_letters: DeadLetters, metrics: AggregatorMetrics
+) -> list[HubEvent]:
     """Decode every record; a poison one goes to its topic's dead-letter topic with the reason."""
     events: list[HubEvent] = []
     for record in records:
@@ -78,6 +84,7 @@ async def decode_or_park(records: Sequence[Any], dead_letters: DeadLetters) -> l
                 reason=reason,
             )
             await dead_letters.park(record.topic, record.key, record.value, reason)
+            metrics.dead_lettered.labels(record.topic).inc()
     return events
 
 

@@ -15,12 +15,14 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CollectorRegistry
 
 from services.gateway.accounts import AccountStore
 from services.gateway.routes import companies, dashboard, session
 from services.gateway.settings import GatewaySettings
 from shared.health import health_router
 from shared.logging import configure_logging
+from shared.metrics import serve_metrics
 from shared.mongo import connect, database, ping
 
 log = structlog.get_logger()
@@ -55,6 +57,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(session.router)
     app.include_router(dashboard.router)
     app.include_router(companies.router)
+    serve_metrics(app, CollectorRegistry())
     app.include_router(health_router({"mongo": lambda: ping(client)}))
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     index = settings.static_dir / "index.html"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -13,6 +14,7 @@ import structlog
 
 from services.sync.connectors.base import ClientSystemError, Connector, RemoteCompany
 from services.sync.events import record_events
+from services.sync.metrics import SyncMetrics
 from services.sync.publishing import Outbox
 from services.sync.pulling import PulledChanges, pull_changes
 from services.sync.repository import CompanySyncState, SyncStateStore
@@ -42,17 +44,27 @@ class SyncContext:
     outbox: Outbox
     now: Clock
     heartbeat: timedelta
+    metrics: SyncMetrics | None = None
 
 
 async def sync_company(ctx: SyncContext, company: RemoteCompany) -> int:
     """Pull what changed in a company's books and publish it; returns how many records changed."""
+    started = time.perf_counter()
+    changed = await _sync_company(ctx, company)
+    if ctx.metrics is not None:
+        outcome = "failed" if changed is None else ("changed" if changed else "unchanged")
+        ctx.metrics.sync_seconds.labels(outcome).observe(time.perf_counter() - started)
+    return changed or 0
+
+
+async def _sync_company(ctx: SyncContext, company: RemoteCompany) -> int | None:
     company_id = CompanyId(company.id)
     state = await ctx.store.load(company_id)
     try:
         pulled = await pull_changes(ctx.connector, company, state, ctx.now())
     except (ClientSystemError, httpx.HTTPError) as error:
         await report_failure(ctx, company_id, state, failure_reason(error))
-        return 0
+        return None
     batch = ctx.outbox.batch(company_id)
     profile = _profile(ctx.connection, company)
     fingerprint = _fingerprint(profile)

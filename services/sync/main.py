@@ -15,11 +15,13 @@ import httpx
 import structlog
 import uvicorn
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
 
 from services.sync.connectors.bc_client import BusinessCentralClient
 from services.sync.connectors.budget import SlidingWindowBudget
 from services.sync.connectors.business_central import BusinessCentralConnector
 from services.sync.handlers import Clock, SyncContext
+from services.sync.metrics import SyncMetrics
 from services.sync.poller import poll_forever
 from services.sync.publishing import Outbox
 from services.sync.repository import MongoSyncStateStore
@@ -27,6 +29,7 @@ from services.sync.settings import SyncSettings
 from shared.health import health_router
 from shared.kafka import EventPublisher, make_broker
 from shared.logging import configure_logging
+from shared.metrics import serve_metrics
 from shared.mongo import connect, database, ping
 
 log = structlog.get_logger()
@@ -44,6 +47,8 @@ def create_app(settings: SyncSettings, now: Clock = utc_now) -> FastAPI:
     store = MongoSyncStateStore(database(client, settings.common.mongo_database))
     http = httpx.AsyncClient(timeout=settings.request_timeout_seconds)
     outbox = Outbox(store, EventPublisher(broker))
+    registry = CollectorRegistry()
+    metrics = SyncMetrics(registry)
     contexts = [
         SyncContext(
             connection=connection,
@@ -53,6 +58,7 @@ def create_app(settings: SyncSettings, now: Clock = utc_now) -> FastAPI:
                     connection,
                     settings.max_concurrent_requests,
                     SlidingWindowBudget(settings.requests_per_window, settings.window_seconds),
+                    on_response=metrics.response,
                 ),
                 connection,
             ),
@@ -60,6 +66,7 @@ def create_app(settings: SyncSettings, now: Clock = utc_now) -> FastAPI:
             outbox=outbox,
             now=now,
             heartbeat=timedelta(seconds=settings.heartbeat_seconds),
+            metrics=metrics,
         )
         for connection in settings.connections
     ]
@@ -80,6 +87,7 @@ def create_app(settings: SyncSettings, now: Clock = utc_now) -> FastAPI:
             await client.close()
 
     app = FastAPI(title="Accountant Hub sync", lifespan=lifespan)
+    serve_metrics(app, registry)
     app.include_router(
         health_router({"mongo": lambda: ping(client), "kafka": lambda: broker.ping(timeout=2)})
     )

@@ -12,12 +12,14 @@ from collections.abc import AsyncIterator
 import structlog
 import uvicorn
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
 
 from services.tasks.repository import MongoTaskStore
 from services.tasks.settings import TasksSettings
 from shared.health import health_router
 from shared.kafka import make_broker
 from shared.logging import configure_logging
+from shared.metrics import serve_metrics
 from shared.mongo import connect, database, ping
 
 log = structlog.get_logger()
@@ -41,6 +43,7 @@ def create_app(settings: TasksSettings) -> FastAPI:
             await client.close()
 
     app = FastAPI(title="Accountant Hub tasks", lifespan=lifespan)
+    serve_metrics(app, CollectorRegistry())
     app.include_router(
         health_router({"mongo": lambda: ping(client), "kafka": lambda: broker.ping(timeout=2)})
     )

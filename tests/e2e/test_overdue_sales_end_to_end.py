@@ -141,3 +141,27 @@ async def test_company_of_another_firm_answers_404_like_a_company_that_does_not_
     missing = await outsider_api.get("/api/v1/companies/00000000-0000-0000-0000-000000000000")
     assert theirs.status_code == missing.status_code == 404
     assert theirs.json() == missing.json()
+
+
+async def test_every_service_reports_metrics_prometheus_can_scrape(
+    stack: Stack, accountant_api: httpx.AsyncClient
+) -> None:
+    await eventually(lambda: dashboard(accountant_api), bool)
+    async with httpx.AsyncClient(timeout=10) as http:
+        texts = {
+            name: (await http.get(f"http://127.0.0.1:{port}/metrics")).text
+            for name, port in stack.ports.items()
+        }
+    assert (
+        'hub_http_request_duration_seconds_count{method="GET",route="/api/v1/dashboard"' in texts["gateway"]
+    )
+    applied = [
+        line for line in texts["aggregator"].splitlines() if line.startswith("hub_events_applied_total{")
+    ]
+    assert applied
+    assert all(float(line.rsplit(" ", 1)[1]) >= 0 for line in applied)
+    assert "hub_consumer_lag{" in texts["aggregator"]
+    assert "hub_projection_age_seconds_bucket" in texts["aggregator"]
+    assert 'hub_client_requests_total{status="200"}' in texts["sync"]
+    assert 'hub_sync_duration_seconds_count{outcome="' in texts["sync"]
+    assert "hub_http_request_duration_seconds" in texts["tasks"]

@@ -9,7 +9,7 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from typing import Any
 
@@ -34,11 +34,13 @@ class BusinessCentralClient:
         connection: ClientConnection,
         concurrency: int,
         budget: SlidingWindowBudget,
+        on_response: Callable[[int], None] = lambda _status: None,
     ) -> None:
         self._http = http
         self._connection = connection
         self._slots = asyncio.Semaphore(concurrency)
         self._budget = budget
+        self._on_response = on_response
         self._token: str | None = None
         self._token_expires = 0.0
         self._token_lock = asyncio.Lock()
@@ -67,6 +69,7 @@ class BusinessCentralClient:
             await self._budget.acquire()
             async with self._slots:
                 response = await self._http.get(url, params=params, headers=headers)
+            self._on_response(response.status_code)
             if response.status_code == 401 and not renewed_token:
                 self._token = None  # expired early or revoked: fetch a new one, once per call
                 renewed_token = True
