@@ -21,6 +21,7 @@ KUBECONFORM_VERSION=v0.8.0
 KUSTOMIZE_VERSION=v5.8.2            # v5.8.3 needs Go 1.27
 KEDA_VERSION=v2.21.0                # module github.com/kedacore/keda/v2
 MONGODB_OPERATOR_VERSION=v0.13.0    # module github.com/mongodb/mongodb-kubernetes-operator
+PROMETHEUS_OPERATOR_VERSION=v0.85.0 # module github.com/prometheus-operator/prometheus-operator (ServiceMonitor, PrometheusRule)
 STRIMZI_VERSION=1.2.0               # io.strimzi:api and io.strimzi:crd-generator
 KUBERNETES_VERSIONS=(1.32.0 1.37.0) # the oldest and newest minor we support
 OVERLAYS=(dev production)
@@ -95,15 +96,17 @@ kubernetes_schemas() { # python -> directory
 }
 
 crd_schemas() { # python -> directory
-  local dir="$TOOLS/schemas/crds" stamp="strimzi-$STRIMZI_VERSION keda-$KEDA_VERSION mongodb-$MONGODB_OPERATOR_VERSION"
+  local dir="$TOOLS/schemas/crds" stamp="strimzi-$STRIMZI_VERSION keda-$KEDA_VERSION mongodb-$MONGODB_OPERATOR_VERSION prometheus-$PROMETHEUS_OPERATOR_VERSION"
   if [[ "$(cat "$dir/.stamp" 2>/dev/null)" != "$stamp" ]]; then
     say "generating CRD schemas ($stamp) into $dir"
     rm -rf "$dir" "$TOOLS/crds"
     mkdir -p "$TOOLS/crds"
-    local keda mongodb java classpath
+    local keda mongodb prometheus java classpath
     keda="$(go_module_dir github.com/kedacore/keda/v2 "$KEDA_VERSION")"
     mongodb="$(go_module_dir github.com/mongodb/mongodb-kubernetes-operator "$MONGODB_OPERATOR_VERSION")"
-    [[ -d "$keda" && -d "$mongodb" ]] || die "could not download the KEDA or MongoDB operator module"
+    prometheus="$(go_module_dir github.com/prometheus-operator/prometheus-operator "$PROMETHEUS_OPERATOR_VERSION")"
+    [[ -d "$keda" && -d "$mongodb" && -d "$prometheus" ]] ||
+      die "could not download the KEDA, MongoDB or Prometheus operator module"
     command -v mvn >/dev/null || die "Maven is needed to fetch Strimzi's CRD generator (apt-get install maven)"
     java="$(java_21)"
     mvn --batch-mode --quiet -Dstyle.color=never -f "$HERE/tools/strimzi-crds.pom.xml" -Dstrimzi.version="$STRIMZI_VERSION" \
@@ -117,7 +120,9 @@ crd_schemas() { # python -> directory
       io.strimzi.api.kafka.model.topic.KafkaTopic="$TOOLS/crds/strimzi-kafkatopic.yaml" >&2
     "$1" "$HERE/tools/schemas.py" crds "$dir" "$TOOLS"/crds/strimzi-*.yaml \
       "$keda"/config/crd/bases/keda.sh_*.yaml \
-      "$mongodb"/config/crd/bases/mongodbcommunity.mongodb.com_mongodbcommunity.yaml
+      "$mongodb"/config/crd/bases/mongodbcommunity.mongodb.com_mongodbcommunity.yaml \
+      "$prometheus"/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml \
+      "$prometheus"/example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml
     printf '%s' "$stamp" >"$dir/.stamp"
   fi
   printf '%s\n' "$dir"
