@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from bench import freshness
+from bench import aggregator, freshness
 
-BENCHMARKS: dict[str, Callable[[], None]] = {"freshness": freshness.main}
+BENCHMARKS: dict[str, Callable[[], None]] = {"freshness": freshness.main, "aggregator": aggregator.main}
 
 
 def main(argv: list[str]) -> int:

@@ -66,6 +66,9 @@ class InMemoryProjectionStore:
             last_sync_error=self.statuses.get(company, (0, None))[1],
             records=company_records(records),
             granted_to=frozenset(who for (c, who), (_, ok) in self.grants.items() if c == company and ok),
+            revoked_from=frozenset(
+                who for (c, who), (_, ok) in self.grants.items() if c == company and not ok
+            ),
         )
 
     async def save_figures(self, figures: Sequence[CompanyFigures]) -> None:

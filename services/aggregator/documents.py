@@ -85,8 +85,11 @@ def state_from_documents(
     for d in records:
         records_by_company.setdefault(d["company_id"], []).append((d["kind"], d["data"]))
     granted: dict[str, set[AccountantId]] = {}
+    revoked: dict[str, set[AccountantId]] = {}
     for d in grants:
-        granted.setdefault(d["company_id"], set()).add(AccountantId(d["accountant_id"]))
+        (granted if d["granted"] else revoked).setdefault(d["company_id"], set()).add(
+            AccountantId(d["accountant_id"])
+        )
     states = []
     for company_id in company_ids:
         profile = profile_by_id.get(company_id, {})
@@ -102,6 +105,7 @@ def state_from_documents(
                 last_sync_error=status.get("last_sync_error"),
                 records=company_records(records_by_company.get(company_id, [])),
                 granted_to=frozenset(granted.get(company_id, set())),
+                revoked_from=frozenset(revoked.get(company_id, set())),
             )
         )
     return states

@@ -27,6 +27,7 @@ class CompanyState:
     last_sync_error: str | None = None
     records: CompanyRecords = field(default_factory=CompanyRecords)
     granted_to: frozenset[AccountantId] = field(default_factory=frozenset)
+    revoked_from: frozenset[AccountantId] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class CompanyFigures:
     last_synced_at: datetime | None
     last_sync_error: str | None
     granted_to: frozenset[AccountantId]
+    revoked_from: frozenset[AccountantId] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ def derive_figures(state: CompanyState, now: datetime) -> CompanyFigures:
         last_synced_at=state.last_synced_at,
         last_sync_error=state.last_sync_error,
         granted_to=state.granted_to,
+        revoked_from=state.revoked_from,
     )
 
 

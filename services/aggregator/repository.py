@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from pymongo import DeleteMany, ReplaceOne, UpdateOne
+from pymongo import DeleteOne, ReplaceOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
@@ -88,7 +88,7 @@ class MongoProjectionStore:
         profiles = await self._companies.find({"_id": {"$in": ids}}).to_list()
         statuses = await self._statuses.find({"_id": {"$in": ids}}).to_list()
         records = await self._records.find({"company_id": {"$in": ids}, "relevant": True}).to_list()
-        grants = await self._grants.find({"company_id": {"$in": ids}, "granted": True}).to_list()
+        grants = await self._grants.find({"company_id": {"$in": ids}}).to_list()
         return state_from_documents(ids, profiles, statuses, records, grants)
 
     async def save_figures(self, figures: Sequence[CompanyFigures]) -> None:
@@ -109,7 +109,7 @@ class MongoProjectionStore:
             row_writes += [
                 ReplaceOne({"_id": row_id(a, f.company_id)}, row_document(a, f), upsert=True) for a in granted
             ]
-            row_writes.append(DeleteMany({"company_id": f.company_id, "accountant_id": {"$nin": granted}}))
+            row_writes += [DeleteOne({"_id": row_id(a, f.company_id)}) for a in sorted(f.revoked_from)]
         await self._rows.bulk_write(row_writes, ordered=True)
 
     async def figure_dates(self) -> list[FigureDate]:
