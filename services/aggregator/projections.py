@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.aggregator import figures
 from services.aggregator.details import CompanyDetails, company_details
 from services.aggregator.figures import OpenSalesDocuments
 from services.aggregator.records import CompanyRecords
+from shared.dates import company_today
 from shared.ids import AccountantId, CompanyId
 from shared.money import CurrencyTotal
 
@@ -59,15 +59,6 @@ class FigureDate:
     company_id: CompanyId
     time_zone: str
     as_of: str
-
-
-def company_today(time_zone: str, now: datetime) -> date:
-    """Today's date in the company's time zone (UTC when the zone is unknown)."""
-    try:
-        zone = ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return now.astimezone(zone).date()
 
 
 def derive_figures(state: CompanyState, now: datetime) -> CompanyFigures:

@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 import structlog
@@ -19,6 +18,7 @@ from services.sync.publishing import Outbox
 from services.sync.pulling import PulledChanges, pull_changes
 from services.sync.repository import CompanySyncState, SyncStateStore
 from services.sync.settings import ClientConnection
+from shared.dates import company_today
 from shared.events import (
     AccessGranted,
     AccessRevoked,
@@ -70,7 +70,7 @@ async def _sync_company(ctx: SyncContext, company: RemoteCompany) -> int | None:
     fingerprint = _fingerprint(profile)
     if fingerprint != state.profile_fingerprint:
         batch.add(COMPANY_RECORDS, _discovered_event(company_id, profile))
-    today = ctx.now().astimezone(_zone(profile.time_zone)).date()
+    today = company_today(profile.time_zone, ctx.now())
     for make in record_events(company_id, pulled, today):
         batch.add(COMPANY_RECORDS, make)
     grants = {accountant_id(email) for email in ctx.connection.granted_to}
@@ -157,10 +157,3 @@ def failure_reason(error: Exception) -> str:
     if isinstance(error, httpx.HTTPError):
         return f"the client's system did not answer ({type(error).__name__}); will retry"
     return str(error)[:500]
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")

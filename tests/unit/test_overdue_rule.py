@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from services.aggregator.figures import overdue_sales
-from services.aggregator.projections import company_today
+from shared.dates import company_today
 from shared.money import CurrencyTotal
 from shared.records import SalesInvoice, SalesInvoiceStatus
 from tests.builders import sales_invoice
