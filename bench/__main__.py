@@ -5,9 +5,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from bench import aggregator, freshness
+from bench import aggregator, freshness, gateway
 
-BENCHMARKS: dict[str, Callable[[], None]] = {"freshness": freshness.main, "aggregator": aggregator.main}
+BENCHMARKS: dict[str, Callable[[], None]] = {
+    "freshness": freshness.main,
+    "aggregator": aggregator.main,
+    "gateway": gateway.main,
+}
 
 
 def main(argv: list[str]) -> int:

@@ -49,18 +49,20 @@ class DashboardRow(BaseModel):
     company_id: str
     client_name: str = Field(description="empty until the company is first read")
     company_name: str
-    overdue_sales: list[CurrencyFigure] = Field(description="open, due before today, per currency")
+    overdue_sales: list[CurrencyFigure] | None = Field(
+        description="open, due before today, per currency (null when not among `columns`)"
+    )
     overdue_sales_count: int
-    open_sales_documents: OpenSalesDocuments = Field(default_factory=OpenSalesDocuments)
-    purchase_due_next_week: list[CurrencyFigure] = Field(
+    open_sales_documents: OpenSalesDocuments | None = Field(default_factory=OpenSalesDocuments)
+    purchase_due_next_week: list[CurrencyFigure] | None = Field(
         default_factory=list, description="open purchase invoices due today to 7 days ahead (total incl. tax)"
     )
     purchase_due_next_week_count: int = 0
-    overdue_purchases: list[CurrencyFigure] = Field(
+    overdue_purchases: list[CurrencyFigure] | None = Field(
         default_factory=list, description="aged payables: balance due minus the current part, per currency"
     )
     overdue_purchases_count: int = Field(default=0, description="vendors with an overdue balance")
-    cash: list[CurrencyFigure] = Field(
+    cash: list[CurrencyFigure] | None = Field(
         default_factory=list, description="balance of posting cash accounts; count = cash accounts"
     )
     as_of: date = Field(description="the company's today the figures were derived for")
