@@ -135,6 +135,14 @@ async def check_every_figure_reaches_the_row(store: ProjectionStore, read_row: R
         purchase_invoice_changed(company, 4, total_amount=Decimal("80.00")),
         account_changed(company, 5, id="cash-1", balance=Decimal("1234.56")),
         aged_payables_reported(company, 6),
+        account_changed(
+            company,
+            7,
+            id="vat",
+            category="Liabilities",
+            sub_category="Taxes Payable",
+            balance=Decimal("-12.34"),
+        ),
     ]
     await apply_events(events, store, clock)
     row = await read_row(who, company)
@@ -143,6 +151,7 @@ async def check_every_figure_reaches_the_row(store: ProjectionStore, read_row: R
     assert row["purchase_due_next_week"] == [{"currency": "GBP", "amount": Decimal("80.00"), "count": 1}]
     assert row["overdue_purchases"] == [{"currency": "GBP", "amount": Decimal("200.00"), "count": 1}]
     assert row["cash"] == [{"currency": "GBP", "amount": Decimal("1234.56"), "count": 1}]
+    assert row["taxes_due"] == [{"currency": "GBP", "amount": Decimal("12.34"), "count": 1}]
 
 
 async def check_paid_purchase_invoice_leaves_the_figure(store: ProjectionStore, read_row: RowReader) -> None:

@@ -137,6 +137,7 @@ def figures_document(f: CompanyFigures) -> Document:
         "overdue_purchases": _totals(f.overdue_purchases),
         "overdue_purchases_count": _count(f.overdue_purchases),
         "cash": _totals(f.cash),
+        "taxes_due": _totals(f.taxes_due),
         "last_synced_at": f.last_synced_at,
         "last_sync_error": f.last_sync_error,
     }

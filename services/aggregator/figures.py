@@ -10,7 +10,12 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
-from services.aggregator.records import UNFINISHED_INVOICE, is_cash_account, is_open_sales_document
+from services.aggregator.records import (
+    UNFINISHED_INVOICE,
+    is_cash_account,
+    is_open_sales_document,
+    is_tax_payable_account,
+)
 from shared.money import CurrencyTotal, Money, totals_by_currency
 from shared.records import AgedBalance, LedgerAccount, PurchaseInvoice, SalesDocument, SalesInvoice
 from shared.records import SalesInvoiceStatus as Status
@@ -95,6 +100,14 @@ def overdue_purchases(vendors: Iterable[AgedBalance]) -> tuple[CurrencyTotal, ..
 def cash(accounts: Iterable[LedgerAccount]) -> tuple[CurrencyTotal, ...]:
     """Balance of the cash accounts (count = number of cash accounts), per currency."""
     return _totals(Money(amount=a.balance, currency=a.currency) for a in accounts if is_cash_account(a))
+
+
+def taxes_due(accounts: Iterable[LedgerAccount]) -> tuple[CurrencyTotal, ...]:
+    """The credit balance of tax-payable accounts (a liability's balance is negative in BC's netChange,
+    so it is negated); count = accounts. Input VAT to recover is not netted: v2.0 doesn't mark it."""
+    return _totals(
+        Money(amount=-a.balance, currency=a.currency) for a in accounts if is_tax_payable_account(a)
+    )
 
 
 def _totals(amounts: Iterable[Money]) -> tuple[CurrencyTotal, ...]:

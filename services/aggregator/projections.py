@@ -45,6 +45,7 @@ class CompanyFigures:
     purchase_due_next_week: tuple[CurrencyTotal, ...]
     overdue_purchases: tuple[CurrencyTotal, ...]
     cash: tuple[CurrencyTotal, ...]
+    taxes_due: tuple[CurrencyTotal, ...]
     details: CompanyDetails
     last_synced_at: datetime | None
     last_sync_error: str | None
@@ -77,6 +78,7 @@ def derive_figures(state: CompanyState, now: datetime) -> CompanyFigures:
         purchase_due_next_week=figures.purchase_invoices_due_next_week(records.purchase_invoices, today),
         overdue_purchases=figures.overdue_purchases(records.aged_payables),
         cash=figures.cash(records.accounts),
+        taxes_due=figures.taxes_due(records.accounts),
         details=company_details(records, today),
         last_synced_at=state.last_synced_at,
         last_sync_error=state.last_sync_error,

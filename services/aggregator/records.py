@@ -96,7 +96,7 @@ def is_relevant(event: RecordEvent) -> bool:
         case SalesDocumentChanged():
             return is_open_sales_document(event.document)
         case AccountChanged():
-            return is_cash_account(event.account)
+            return is_cash_account(event.account) or is_tax_payable_account(event.account)
         case AgedPayablesReported():
             return True
 
@@ -113,6 +113,12 @@ def is_open_sales_document(document: SalesDocument) -> bool:
 def is_cash_account(account: LedgerAccount) -> bool:
     """BC's cash cue: posting accounts in category Assets whose subcategory is a cash account."""
     return account.posting and account.category == "Assets" and "cash" in account.sub_category.lower()
+
+
+def is_tax_payable_account(account: LedgerAccount) -> bool:
+    """Posting liability accounts whose subcategory names a tax (BC's "Taxes Payable", VAT payable)."""
+    sub = account.sub_category.lower()
+    return account.posting and account.category == "Liabilities" and ("tax" in sub or "vat" in sub)
 
 
 @dataclass(frozen=True)

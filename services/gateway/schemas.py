@@ -62,6 +62,13 @@ class DashboardRow(BaseModel):
         default_factory=list, description="aged payables: balance due minus the current part, per currency"
     )
     overdue_purchases_count: int = Field(default=0, description="vendors with an overdue balance")
+    taxes_due: list[CurrencyFigure] | None = Field(
+        default_factory=list,
+        description=(
+            "credit balance of posting Liabilities accounts whose subcategory names a tax or VAT; "
+            "input VAT to recover is not netted (API v2.0 does not mark it)"
+        ),
+    )
     cash: list[CurrencyFigure] | None = Field(
         default_factory=list, description="balance of posting cash accounts; count = cash accounts"
     )

@@ -23,6 +23,7 @@ ROW_FIELDS = (
     "purchase_due_next_week",
     "overdue_purchases",
     "cash",
+    "taxes_due",
 )
 
 

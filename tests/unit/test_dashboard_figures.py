@@ -10,6 +10,7 @@ from services.aggregator.figures import (
     open_sales_documents,
     overdue_purchases,
     purchase_invoices_due_next_week,
+    taxes_due,
 )
 from shared.money import CurrencyTotal
 from shared.records import SalesInvoiceStatus
@@ -92,3 +93,13 @@ def test_cash_is_the_balance_of_posting_cash_accounts_only() -> None:
 
 def test_company_without_cash_accounts_has_no_cash_figure() -> None:
     assert cash([ledger_account(sub_category="Inventory")]) == ()
+
+
+def test_taxes_due_are_the_credit_balance_of_tax_payable_accounts() -> None:
+    accounts = [
+        ledger_account(category="Liabilities", sub_category="Taxes Payable", balance=Decimal("-420.00")),
+        ledger_account(category="Liabilities", sub_category="VAT payable", balance=Decimal("-80.00")),
+        ledger_account(category="Liabilities", sub_category="Accounts Payable", balance=Decimal("-999.00")),
+        ledger_account(category="Assets", sub_category="Current Assets", balance=Decimal("50.00")),
+    ]
+    assert taxes_due(accounts) == (gbp("500.00", 2),)

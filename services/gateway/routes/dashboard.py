@@ -19,7 +19,12 @@ from services.gateway.schemas import DashboardPage, DashboardRow, Problem
 
 router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
 Column = Literal[
-    "overdue_sales", "open_sales_documents", "purchase_due_next_week", "overdue_purchases", "cash"
+    "overdue_sales",
+    "open_sales_documents",
+    "purchase_due_next_week",
+    "overdue_purchases",
+    "cash",
+    "taxes_due",
 ]
 COLUMNS: tuple[Column, ...] = (
     "overdue_sales",
@@ -27,6 +32,7 @@ COLUMNS: tuple[Column, ...] = (
     "purchase_due_next_week",
     "overdue_purchases",
     "cash",
+    "taxes_due",
 )
 Sort = Literal[
     SortKey,

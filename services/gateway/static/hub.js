@@ -83,6 +83,7 @@ function renderRow(row) {
     moneyCell(row.overdue_purchases, { empty: "None overdue", unfavourable: "Overdue" }),
     moneyCell(row.purchase_due_next_week, { empty: "None due" }),
     documentsCell(row.open_sales_documents),
+    moneyCell(row.taxes_due, { empty: "None", counts: false }),
     fresh,
   );
   return tr;
