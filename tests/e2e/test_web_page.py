@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import AsyncIterator
 
@@ -74,3 +75,22 @@ async def test_accountant_of_another_firm_sees_no_rows(page: Page, stack: Stack)
     await sign_in(page, stack, *OUTSIDER)
     await expect(page.locator("#status")).to_contain_text("No companies yet")
     await expect(page.locator("#rows tr")).to_have_count(0)
+
+
+async def test_company_details_show_cash_forecast_and_overdue_invoices_linking_to_the_client_system(
+    page: Page, stack: Stack
+) -> None:
+    await sign_in(page, stack, SAMPLE_ACCOUNTANT, SAMPLE_PASSWORD)
+    await expect(page.locator("#rows tr")).to_have_count(4, timeout=30_000)
+    await page.locator("#rows tr").first.get_by_role("button", name="Details").click()
+    details = page.locator("#details")
+    await expect(details).to_be_visible()
+    await expect(details.get_by_role("heading", name="13-week cash-flow forecast")).to_be_visible()
+    await expect(details.get_by_role("img").first).to_have_attribute(
+        "aria-label", re.compile("cash forecast over 13 weeks")
+    )
+    overdue_link = details.get_by_role("table", name="Overdue sales invoices").get_by_role("link").first
+    await expect(overdue_link).to_have_attribute("target", "_blank")
+    assert "filter=" in (await overdue_link.get_attribute("href") or "")
+    await details.get_by_role("button", name="Close details").click()
+    await expect(details).to_be_hidden()

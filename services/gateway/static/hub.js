@@ -75,6 +75,13 @@ function renderRow(row) {
     error.textContent = `Last sync failed: ${row.last_sync_error}`;
     fresh.append(error);
   }
+  const actions = document.createElement("td");
+  const details = document.createElement("button");
+  details.type = "button";
+  details.textContent = "Details";
+  details.setAttribute("aria-label", `Details of ${row.company_name}`);
+  details.addEventListener("click", () => showDetails(row.company_id));
+  actions.append(details);
   tr.append(
     client,
     company,
@@ -85,6 +92,7 @@ function renderRow(row) {
     documentsCell(row.open_sales_documents),
     moneyCell(row.taxes_due, { empty: "None", counts: false }),
     fresh,
+    actions,
   );
   return tr;
 }
