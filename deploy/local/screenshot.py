@@ -12,7 +12,9 @@ from playwright.async_api import async_playwright, expect
 
 from deploy.local.stack import SAMPLE_ACCOUNTANT, SAMPLE_PASSWORD, StackOptions, start_stack
 
-OUTPUT = Path(__file__).resolve().parents[2] / "docs" / "dashboard.png"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+OUTPUT = DOCS / "dashboard.png"
+DETAILS = DOCS / "company-details.png"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
 
@@ -30,6 +32,9 @@ async def capture(gateway_url: str, output: Path) -> None:
         await expect(page.locator("#rows tr")).to_have_count(6, timeout=30_000)
         output.parent.mkdir(exist_ok=True)
         await page.screenshot(path=str(output), full_page=True)
+        await page.locator("#rows tr").first.get_by_role("button", name="Details").click()
+        await expect(page.get_by_role("heading", name="13-week cash-flow forecast")).to_be_visible()
+        await page.locator("#details").screenshot(path=str(DETAILS))
         await browser.close()
 
 
@@ -40,7 +45,7 @@ def main() -> int:
         asyncio.run(capture(stack.gateway_url, OUTPUT))
     finally:
         stack.stop()
-    print(f"wrote {OUTPUT}")
+    print(f"wrote {OUTPUT} and {DETAILS}")
     return 0
 
 

@@ -92,7 +92,9 @@ function forecastChart(series) {
   const figure = element("figure");
   figure.append(svg);
   const note = negative ? ` Below zero in ${negative} week(s).` : "";
-  figure.append(element("figcaption", `${series.currency}: closing balance week by week.${note}`));
+  const from = amount(series.opening, series.currency);
+  const to = amount(series.weeks.at(-1).closing, series.currency);
+  figure.append(element("figcaption", `${series.currency}: ${from} today, ${to} in 13 weeks (closing balance per week).${note}`));
   return figure;
 }
 
