@@ -15,7 +15,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -23,6 +22,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from bench.results import Baseline, Target, percentile, record
 from deploy.local.bc_simulator.client import read_sales_invoices
 from deploy.local.stack import SAMPLE_ACCOUNTANT, SAMPLE_PASSWORD, Stack, StackOptions, start_stack
+from shared.dates import company_today
 
 CHANGES = int(os.environ.get("BENCH_FRESHNESS_CHANGES", "300"))
 GATEWAY_POLL_SECONDS = 0.02
@@ -86,7 +86,7 @@ async def measure_changes(stack: Stack, count: int) -> list[float]:
             await asyncio.sleep(dephase.uniform(0, SYNC_POLL_SECONDS))
             company_id, invoice_id, zone = targets[n % len(targets)]
             before = await overdue_count(api, company_id)
-            today = datetime.now(UTC).astimezone(ZoneInfo(zone)).date()
+            today = company_today(zone, datetime.now(UTC))
             overdue_now = (n // len(targets)) % 2 == 0
             due = today - timedelta(days=1) if overdue_now else today + timedelta(days=10)
             start = time.perf_counter()
@@ -100,7 +100,7 @@ async def measure_changes(stack: Stack, count: int) -> list[float]:
 async def pick_target(company: dict[str, Any]) -> tuple[str, str, str]:
     """An Open invoice with something left to pay, not yet due, to move across the due line."""
     invoices = await read_sales_invoices(company)
-    today = datetime.now(UTC).astimezone(ZoneInfo(company["timeZone"])).date().isoformat()
+    today = company_today(company["timeZone"], datetime.now(UTC)).isoformat()
     invoice = next(
         i for i in invoices if i["status"] == "Open" and i["remainingAmount"] > 0 and i["dueDate"] > today
     )

@@ -7,19 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-from services.aggregator.records import RecordEvent, record_key
+from services.aggregator.records import RECORD_EVENTS, RecordEvent, record_key
 from shared.events import (
     AccessGranted,
     AccessRevoked,
-    AccountChanged,
-    AgedPayablesReported,
     CompanyDiscovered,
     CompanySyncFailed,
     CompanySyncSucceeded,
     HubEvent,
-    PurchaseInvoiceChanged,
-    SalesDocumentChanged,
-    SalesInvoiceChanged,
 )
 from shared.ids import CompanyId
 
@@ -46,15 +41,10 @@ def coalesce(events: Iterable[HubEvent]) -> BatchChanges:
     changes = BatchChanges()
     for event in events:
         changes.companies.add(event.company_id)
+        if isinstance(event, RECORD_EVENTS):
+            _keep_newest(changes.records, (event.company_id, *record_key(event)), event)
+            continue
         match event:
-            case (
-                SalesInvoiceChanged()
-                | PurchaseInvoiceChanged()
-                | SalesDocumentChanged()
-                | AccountChanged()
-                | AgedPayablesReported()
-            ):
-                _keep_newest(changes.records, (event.company_id, *record_key(event)), event)
             case CompanyDiscovered():
                 _keep_newest(changes.profiles, event.company_id, event)
             case CompanySyncSucceeded() | CompanySyncFailed():

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 from services.sync.connectors.base import ChangedRecord
+from services.sync.publishing import EventFactory
 from services.sync.pulling import PulledChanges
 from shared.events import (
     AccountChanged,
     AgedPayablesReported,
-    EventBase,
     PurchaseInvoiceChanged,
     SalesDocumentChanged,
     SalesInvoiceChanged,
 )
 from shared.ids import CompanyId
 from shared.records import LedgerAccount, PurchaseInvoice, SalesDocument, SalesInvoice
-
-EventFactory = Callable[[int], EventBase]
 
 
 def record_events(company_id: CompanyId, pulled: PulledChanges, today: date) -> list[EventFactory]:

@@ -6,13 +6,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from deploy.local.bc_simulator.client import read_sales_invoices
 from deploy.local.stack import Stack
+from shared.dates import company_today
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.e2e
@@ -114,7 +114,7 @@ async def test_dashboard_without_signing_in_is_refused(stack: Stack) -> None:
 
 
 def company_today_iso(company: dict[str, Any]) -> str:
-    return datetime.now(UTC).astimezone(ZoneInfo(company["timeZone"])).date().isoformat()
+    return company_today(company["timeZone"], datetime.now(UTC)).isoformat()
 
 
 async def test_company_details_list_overdue_invoices_with_links_to_the_clients_system(
