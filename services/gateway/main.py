@@ -18,6 +18,8 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 
 from services.gateway.accounts import AccountStore
+from services.gateway.openapi import install_openapi
+from services.gateway.problems import install_problem_handlers
 from services.gateway.routes import companies, dashboard, session
 from services.gateway.settings import GatewaySettings
 from shared.health import health_router
@@ -57,6 +59,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(session.router)
     app.include_router(dashboard.router)
     app.include_router(companies.router)
+    install_problem_handlers(app, settings.max_body_bytes)
+    install_openapi(app)
     serve_metrics(app, CollectorRegistry())
     app.include_router(health_router({"mongo": lambda: ping(client)}))
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")

@@ -88,9 +88,22 @@ class DashboardPage(BaseModel):
 
 
 class Problem(BaseModel):
-    """An error: what went wrong and what to do next."""
+    """An error (RFC 9457 problem details, `application/problem+json`): what went wrong and what to do."""
 
-    detail: str
+    type: str = Field(default="about:blank", description="about:blank: the status code says it all")
+    title: str = Field(description="the HTTP status phrase")
+    status: int = Field(ge=400, le=599)
+    detail: str = Field(description="what went wrong and what to do next")
+    errors: list[FieldError] | None = Field(default=None, description="each bad field, for 422")
+
+
+class FieldError(BaseModel):
+    """One bad input: which field, where it was sent, what is wrong, and the values allowed."""
+
+    field: str = Field(description="the parameter or body field, dotted for nested fields")
+    location: str = Field(description="query, path, body or header")
+    message: str
+    allowed: list[str] | None = Field(default=None, description="the values allowed, for a closed set")
 
 
 class CashAccountOut(BaseModel):

@@ -29,4 +29,5 @@ class GatewaySettings(BaseSettings):
     session_ttl_hours: float = Field(default=12.0, gt=0)
     secure_cookies: bool = Field(default=True, description="set false only for plain-HTTP local runs")
     static_dir: Path = Field(default=Path(__file__).parent / "static")
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="larger request bodies get 413")
     port: int = 8000
