@@ -14,7 +14,14 @@ from pydantic import Field
 
 from shared import events as ev
 from shared.kafka import make_broker
-from shared.topics import ACCESS_EVENTS, COMPANY_RECORDS, COMPANY_SYNC_STATUS, dead_letter_topic
+from shared.topics import (
+    ACCESS_EVENTS,
+    COMPANY_RECORDS,
+    COMPANY_SYNC_STATUS,
+    SYNC_COMMANDS,
+    TASKS_EVENTS,
+    dead_letter_topic,
+)
 
 TOPIC_EVENTS: dict[str, tuple[type[ev.EventBase], ...]] = {
     COMPANY_RECORDS: (
@@ -24,9 +31,13 @@ TOPIC_EVENTS: dict[str, tuple[type[ev.EventBase], ...]] = {
         ev.SalesDocumentChanged,
         ev.AccountChanged,
         ev.AgedPayablesReported,
+        ev.ClientUserTasksReported,
+        ev.ClientUserTaskWriteBack,
     ),
     COMPANY_SYNC_STATUS: (ev.CompanySyncSucceeded, ev.CompanySyncFailed),
     ACCESS_EVENTS: (ev.AccessGranted, ev.AccessRevoked),
+    TASKS_EVENTS: ev.TASK_EVENTS,
+    SYNC_COMMANDS: (ev.CompleteClientUserTask,),
 }
 
 

@@ -16,11 +16,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 from shared.ids import AccountantId, CompanyId
 from shared.records import (
     AgedBalance,
+    ClientUserTask,
     CompanyProfile,
     LedgerAccount,
     PurchaseInvoice,
     SalesDocument,
     SalesInvoice,
+    UserTask,
 )
 
 
@@ -122,6 +124,78 @@ class AccessRevoked(EventBase):
     accountant_id: AccountantId
 
 
+class ClientUserTasksReported(EventBase):
+    """Every pending user task of the company in the client's system: replaces the previous list
+    (a task missing from it was completed there)."""
+
+    event_type: Literal["client_user_tasks.reported"] = "client_user_tasks.reported"
+    schema_version: Literal[1] = 1
+    tasks: tuple[ClientUserTask, ...]
+
+
+class ClientUserTaskWriteBack(EventBase):
+    """Sync tried to complete a user task in the client's system; `error` says why it failed."""
+
+    event_type: Literal["client_user_task.write_back"] = "client_user_task.write_back"
+    schema_version: Literal[1] = 1
+    task_id: str
+    remote_id: str
+    error: str | None = Field(default=None, max_length=500)
+
+
+class _TaskEvent(EventBase):
+    """A task event carries the whole task after the change and the task's own `version`
+    (a consumer keeps the highest version, so a redelivered or stale event changes nothing)."""
+
+    schema_version: Literal[1] = 1
+    version: int = Field(ge=1)
+    task: UserTask
+
+
+class TaskCreated(_TaskEvent):
+    """A task was created in the hub or first seen in the client's system."""
+
+    event_type: Literal["task.created"] = "task.created"
+
+
+class TaskAssigned(_TaskEvent):
+    """A task was assigned to someone else."""
+
+    event_type: Literal["task.assigned"] = "task.assigned"
+
+
+class TaskRescheduled(_TaskEvent):
+    """A task's due date, priority or details changed."""
+
+    event_type: Literal["task.rescheduled"] = "task.rescheduled"
+
+
+class TaskCompleted(_TaskEvent):
+    """A task was completed (in the hub or in the client's system)."""
+
+    event_type: Literal["task.completed"] = "task.completed"
+
+
+class TaskReopened(_TaskEvent):
+    """A completed task is open again (reopened, or completing it in the client's system failed)."""
+
+    event_type: Literal["task.reopened"] = "task.reopened"
+
+
+TaskEvent = TaskCreated | TaskAssigned | TaskRescheduled | TaskCompleted | TaskReopened
+TASK_EVENTS = (TaskCreated, TaskAssigned, TaskRescheduled, TaskCompleted, TaskReopened)
+
+
+class CompleteClientUserTask(EventBase):
+    """A command on sync.commands: complete a user task in the client's system (write-back)."""
+
+    event_type: Literal["client_user_task.complete_requested"] = "client_user_task.complete_requested"
+    schema_version: Literal[1] = 1
+    task_id: str
+    remote_id: str
+    requested_by: str
+
+
 HubEvent = Annotated[
     SalesInvoiceChanged
     | PurchaseInvoiceChanged
@@ -132,7 +206,15 @@ HubEvent = Annotated[
     | CompanySyncSucceeded
     | CompanySyncFailed
     | AccessGranted
-    | AccessRevoked,
+    | AccessRevoked
+    | ClientUserTasksReported
+    | ClientUserTaskWriteBack
+    | TaskCreated
+    | TaskAssigned
+    | TaskRescheduled
+    | TaskCompleted
+    | TaskReopened
+    | CompleteClientUserTask,
     Field(discriminator="event_type"),
 ]
 

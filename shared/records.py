@@ -106,3 +106,47 @@ class AgedBalance(_Frozen):
     currency: str = Field(min_length=3, max_length=3)
     balance_due: Decimal
     current_amount: Decimal
+
+
+TaskPriority = Literal["low", "normal", "high"]
+TaskStatus = Literal["open", "in_progress", "done"]
+TaskSource = Literal["hub", "client_system"]
+
+
+class UserTask(_Frozen):
+    """A user task: created in the hub, or merged from the client's system (`source`)."""
+
+    id: str
+    company_id: str
+    title: str = Field(min_length=1, max_length=250)
+    description: str = Field(default="", max_length=4000)
+    assignee: str = Field(description="an accountant's work email, or a client-side user ('bc-user:<id>')")
+    created_by: str = ""
+    created_at: AwareDatetime
+    start_date: date | None = None
+    due_date: date | None = Field(default=None, description="a date in the company's time zone")
+    priority: TaskPriority = "normal"
+    status: TaskStatus = "open"
+    percent_complete: int = Field(default=0, ge=0, le=100)
+    link: str | None = Field(default=None, description="the task in the client's system")
+    source: TaskSource = "hub"
+    remote_id: str | None = Field(default=None, description="the task's id in the client's system")
+    write_back_error: str | None = Field(
+        default=None, description="why completing it in the client's system failed (shown on the task)"
+    )
+
+
+class ClientUserTask(_Frozen):
+    """A pending user task as the client's system lists it (BC `AccountantPortalUserTasks`)."""
+
+    remote_id: str
+    title: str
+    description: str = ""
+    assignee: str = Field(description="the assignee's work email when known, else 'bc-user:<security id>'")
+    created_by: str = ""
+    created_at: AwareDatetime
+    start_date: date | None = None
+    due_date: date | None = None
+    priority: TaskPriority = "normal"
+    percent_complete: int = Field(default=0, ge=0, le=100)
+    link: str | None = None

@@ -1,23 +1,29 @@
 """The tasks service's composition root: user tasks across every client company.
 
-Run: `python -m services.tasks.main`. Today it owns its collection and answers health probes;
-commands (create, assign, complete) and task events come with the tasks issue.
+Run: `python -m services.tasks.main`. Serves the internal task API to the gateway, consumes
+grants (access.events) and client-system tasks (company.records), and publishes task events to
+tasks.events (and write-back commands to sync.commands) through each task's outbox.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import structlog
 import uvicorn
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
+from services.tasks.api import router
+from services.tasks.handlers import Clock, TaskService
 from services.tasks.repository import MongoTaskStore
 from services.tasks.settings import TasksSettings
+from services.tasks.subscribers import register_subscribers
 from shared.health import health_router
-from shared.kafka import make_broker
+from shared.kafka import DeadLetters, EventPublisher, make_broker
 from shared.logging import configure_logging
 from shared.metrics import serve_metrics
 from shared.mongo import connect, database, ping
@@ -25,29 +31,54 @@ from shared.mongo import connect, database, ping
 log = structlog.get_logger()
 
 
-def create_app(settings: TasksSettings) -> FastAPI:
-    """Wire the task store, the broker and the health probes into one app."""
+def utc_now() -> datetime:
+    """The real clock."""
+    return datetime.now(UTC)
+
+
+def create_app(settings: TasksSettings, now: Clock = utc_now) -> FastAPI:
+    """Wire the task store, the broker, the consumer, the outbox and the API into one app."""
     broker = make_broker(settings.common.kafka_bootstrap_servers, client_id="tasks")
     client = connect(settings.common.mongo_url, app_name="tasks")
     store = MongoTaskStore(database(client, settings.common.mongo_database))
+    service = TaskService(store, EventPublisher(broker), now)
+    register_subscribers(broker, service, store, DeadLetters(broker), settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await store.create_indexes()
         await broker.start()
+        flusher = asyncio.create_task(_flush_outbox_forever(service, settings.outbox_flush_seconds))
         log.info("tasks_started")
         try:
             yield
         finally:
+            flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flusher
             await broker.stop()
             await client.close()
 
-    app = FastAPI(title="Accountant Hub tasks", lifespan=lifespan)
+    app = FastAPI(title="Accountant Hub tasks (internal)", lifespan=lifespan)
+    app.state.tasks = service
+    app.include_router(router)
     serve_metrics(app, CollectorRegistry())
     app.include_router(
         health_router({"mongo": lambda: ping(client), "kafka": lambda: broker.ping(timeout=2)})
     )
     return app
+
+
+async def _flush_outbox_forever(service: TaskService, every_seconds: float) -> None:
+    """Re-send events a crash (or a broker hiccup) left in an outbox: at start, then periodically."""
+    while True:
+        try:
+            sent = await service.flush_outbox()
+            if sent:
+                log.info("task_outbox_flushed", events=sent)
+        except Exception:
+            log.exception("task_outbox_flush_failed_will_retry")
+        await asyncio.sleep(every_seconds)
 
 
 def main() -> None:
