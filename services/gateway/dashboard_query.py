@@ -7,7 +7,7 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -38,6 +38,25 @@ HAS_FIELDS: dict[str, str] = {
     "open_sales_documents": "open_sales_documents.total",
 }
 TIEBREAK = ("client_name", "company_name", "company_id")
+Column = Literal[
+    "overdue_sales",
+    "open_sales_documents",
+    "purchase_due_next_week",
+    "overdue_purchases",
+    "cash",
+    "taxes_due",
+]
+COLUMNS: tuple[Column, ...] = get_args(Column)
+Sort = Literal[
+    SortKey,
+    "-client_name",
+    "-company_name",
+    "-overdue_sales_count",
+    "-overdue_purchases_count",
+    "-purchase_due_next_week_count",
+    "-open_sales_documents",
+]
+DEFAULT_SORT: Sort = "client_name"
 
 
 class InvalidCursorError(ValueError):

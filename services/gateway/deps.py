@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.gateway.accounts import AccountStore
+from services.gateway.views import ViewStore
 from shared.ids import AccountantId
 from shared.mongo import Document
 
@@ -26,6 +27,12 @@ def get_accounts(request: Request) -> AccountStore:
     """The account and session store."""
     accounts: AccountStore = request.app.state.accounts
     return accounts
+
+
+def get_views(request: Request) -> ViewStore:
+    """The saved-views store."""
+    views: ViewStore = request.app.state.views
+    return views
 
 
 def session_token(
@@ -55,4 +62,5 @@ async def current_accountant(
 Db = Annotated[AsyncDatabase[Document], Depends(get_db)]
 Accounts = Annotated[AccountStore, Depends(get_accounts)]
 CurrentAccountant = Annotated[AccountantId, Depends(current_accountant)]
+SavedViews = Annotated[ViewStore, Depends(get_views)]
 SessionToken = Annotated[str | None, Depends(session_token)]

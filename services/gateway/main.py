@@ -21,7 +21,9 @@ from services.gateway.accounts import AccountStore
 from services.gateway.openapi import install_openapi
 from services.gateway.problems import install_problem_handlers
 from services.gateway.routes import companies, dashboard, session
+from services.gateway.routes import views as saved_views
 from services.gateway.settings import GatewaySettings
+from services.gateway.views import ViewStore
 from shared.health import health_router
 from shared.logging import configure_logging
 from shared.metrics import serve_metrics
@@ -35,10 +37,12 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     client = connect(settings.common.mongo_url, app_name="gateway")
     db = database(client, settings.common.mongo_database)
     accounts = AccountStore(db, timedelta(hours=settings.session_ttl_hours))
+    views = ViewStore(db)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await accounts.create_indexes()
+        await views.create_indexes()
         for seed in settings.seed_accounts:
             await accounts.ensure_account(seed.email, seed.password.get_secret_value())
         log.info("gateway_started", seeded_accounts=len(settings.seed_accounts))
@@ -55,10 +59,12 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     )
     app.state.db = db
     app.state.accounts = accounts
+    app.state.views = views
     app.state.secure_cookies = settings.secure_cookies
     app.include_router(session.router)
     app.include_router(dashboard.router)
     app.include_router(companies.router)
+    app.include_router(saved_views.router)
     install_problem_handlers(app, settings.max_body_bytes)
     install_openapi(app)
     serve_metrics(app, CollectorRegistry())

@@ -1,0 +1,49 @@
+"""The gateway in the test process over a real MongoDB, with signed-in API clients."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from services.gateway.main import create_app
+from services.gateway.settings import AccountSeed, GatewaySettings
+from shared.settings import ServiceSettings
+
+
+def gateway_settings(
+    mongo_url: str, database: str, accounts: dict[str, str], **overrides: Any
+) -> GatewaySettings:
+    """Settings for an in-process gateway with these accounts seeded."""
+    return GatewaySettings(
+        common=ServiceSettings(mongo_url=mongo_url, mongo_database=database),
+        seed_accounts=tuple(AccountSeed(email=e, password=p) for e, p in accounts.items()),
+        secure_cookies=False,
+        **overrides,
+    )
+
+
+@contextlib.asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """The app started (lifespan) with an anonymous client."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub") as client:
+            yield client
+
+
+async def bearer_client(app: FastAPI, email: str, password: str) -> httpx.AsyncClient:
+    """A client of the (already started) app carrying a bearer token for `email`."""
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://hub")
+    response = await client.post("/api/v1/session", json={"email": email, "password": password})
+    response.raise_for_status()
+    client.headers["Authorization"] = f"Bearer {response.json()['token']}"
+    return client
+
+
+def in_process_gateway(settings: GatewaySettings) -> FastAPI:
+    """A gateway app (no I/O until started)."""
+    return create_app(settings)
