@@ -30,6 +30,7 @@ from tests.builders import (
     sync_failed,
     sync_succeeded,
 )
+from tests.task_builders import task_event, user_task
 
 RowReader = Callable[[AccountantId, CompanyId], Awaitable[dict[str, Any] | None]]
 
@@ -165,3 +166,60 @@ async def check_paid_purchase_invoice_leaves_the_figure(store: ProjectionStore, 
 
 
 CONTRACT += [check_every_figure_reaches_the_row, check_paid_purchase_invoice_leaves_the_figure]
+
+
+async def check_reassigning_moves_the_task_between_accountants(
+    store: ProjectionStore, read_row: RowReader
+) -> None:
+    company, who = await seeded(store)
+    other = accountant()
+    await apply_events([granted(company, 3, other)], store, clock)
+    task = user_task(assignee=who, due_date=date(2026, 11, 24))
+    created = task_event("created", company, 1, 1, task)
+    reassigned = task_event("assigned", company, 2, 2, task, assignee=other)
+    await apply_events([created], store, clock)
+    mine = await read_row(who, company)
+    assert mine is not None
+    assert (mine["my_tasks"], mine["my_overdue_tasks"]) == (1, 1)
+    await apply_events([reassigned, created], store, clock)
+    await apply_events([created], store, clock)
+    mine, theirs = await read_row(who, company), await read_row(other, company)
+    assert mine is not None
+    assert theirs is not None
+    assert (mine["my_tasks"], mine["my_overdue_tasks"]) == (0, 0)
+    assert (theirs["my_tasks"], theirs["my_overdue_tasks"]) == (1, 1)
+
+
+async def check_completed_task_leaves_the_counts(store: ProjectionStore, read_row: RowReader) -> None:
+    company, who = await seeded(store)
+    task = user_task(assignee=who)
+    await apply_events([task_event("created", company, 1, 1, task)], store, clock)
+    await apply_events([task_event("completed", company, 2, 2, task, status="done")], store, clock)
+    row = await read_row(who, company)
+    assert row is not None
+    assert (row["my_tasks"], row["my_overdue_tasks"]) == (0, 0)
+
+
+async def check_task_due_today_is_overdue_after_midnight(store: ProjectionStore, read_row: RowReader) -> None:
+    company, who = await seeded(store)
+    due_today = user_task(assignee=who, due_date=date(2026, 11, 25))
+    undated = user_task(assignee=who)
+    await apply_events(
+        [task_event("created", company, 1, 1, due_today), task_event("created", company, 2, 1, undated)],
+        store,
+        clock,
+    )
+    row = await read_row(who, company)
+    assert row is not None
+    assert (row["my_tasks"], row["my_overdue_tasks"]) == (2, 0)
+    await rederive_where_day_turned(store, lambda: NOW + timedelta(days=1))
+    row = await read_row(who, company)
+    assert row is not None
+    assert (row["my_tasks"], row["my_overdue_tasks"]) == (2, 1)
+
+
+CONTRACT += [
+    check_reassigning_moves_the_task_between_accountants,
+    check_completed_task_leaves_the_counts,
+    check_task_due_today_is_overdue_after_midnight,
+]

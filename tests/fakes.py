@@ -9,8 +9,11 @@ from typing import Any
 from services.aggregator.changes import BatchChanges
 from services.aggregator.projections import CompanyFigures, CompanyState, FigureDate
 from services.aggregator.records import company_records, is_relevant, record_payload
+from services.aggregator.repository import task_view
+from services.aggregator.tasks import my_task_document, my_task_id
 from shared.events import AccessGranted, CompanySyncFailed
 from shared.ids import AccountantId, CompanyId
+from shared.records import UserTask
 
 
 class InMemoryProjectionStore:
@@ -24,6 +27,8 @@ class InMemoryProjectionStore:
         self.grants: dict[tuple[CompanyId, AccountantId], tuple[int, bool]] = {}
         self.figures: dict[CompanyId, CompanyFigures] = {}
         self.rows: dict[tuple[AccountantId, CompanyId], CompanyFigures] = {}
+        self.tasks: dict[str, tuple[int, UserTask]] = {}
+        self.my_tasks: dict[str, dict[str, Any]] = {}
 
     async def save_changes(self, changes: BatchChanges) -> None:
         """Apply the newest change per record, ignoring any older than what is stored."""
@@ -37,6 +42,8 @@ class InMemoryProjectionStore:
             _guarded(self.statuses, company, status.seq, error)
         for company, at in changes.last_success.items():
             self.last_success[company] = max(at, self.last_success.get(company, at))
+        for task_id, task_event in changes.tasks.items():
+            _guarded(self.tasks, task_id, task_event.version, task_event.task)
         for (company, who), grant in changes.grants.items():
             _guarded(
                 self.grants,
@@ -69,6 +76,7 @@ class InMemoryProjectionStore:
             revoked_from=frozenset(
                 who for (c, who), (_, ok) in self.grants.items() if c == company and not ok
             ),
+            tasks=tuple(t for _, t in self.tasks.values() if t.company_id == company and t.status != "done"),
         )
 
     async def save_figures(self, figures: Sequence[CompanyFigures]) -> None:
@@ -79,6 +87,14 @@ class InMemoryProjectionStore:
                 del self.rows[key]
             for who in f.granted_to:
                 self.rows[(who, f.company_id)] = f
+            for key in [k for k, d in self.my_tasks.items() if d["company_id"] == f.company_id]:
+                del self.my_tasks[key]
+            view = task_view(f)
+            for task in f.tasks:
+                if task.status != "done" and AccountantId(task.assignee) in f.granted_to:
+                    self.my_tasks[my_task_id(AccountantId(task.assignee), task.id)] = my_task_document(
+                        view, task
+                    )
 
     async def figure_dates(self) -> list[FigureDate]:
         """Each company's figures date and zone."""

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from services.aggregator.records import RECORD_EVENTS, RecordEvent, record_key
+from services.aggregator.tasks import keep_newest_version
 from shared.events import (
     AccessGranted,
     AccessRevoked,
@@ -15,6 +16,12 @@ from shared.events import (
     CompanySyncFailed,
     CompanySyncSucceeded,
     HubEvent,
+    TaskAssigned,
+    TaskCompleted,
+    TaskCreated,
+    TaskEvent,
+    TaskReopened,
+    TaskRescheduled,
 )
 from shared.ids import CompanyId
 
@@ -33,6 +40,7 @@ class BatchChanges:
     latest_status: dict[CompanyId, SyncStatus] = field(default_factory=dict)
     last_success: dict[CompanyId, datetime] = field(default_factory=dict)
     grants: dict[tuple[CompanyId, str], Grant] = field(default_factory=dict)
+    tasks: dict[str, TaskEvent] = field(default_factory=dict)
     companies: set[CompanyId] = field(default_factory=set)
 
 
@@ -54,6 +62,8 @@ def coalesce(events: Iterable[HubEvent]) -> BatchChanges:
                     changes.last_success[event.company_id] = max(event.synced_at, previous or event.synced_at)
             case AccessGranted() | AccessRevoked():
                 _keep_newest(changes.grants, (event.company_id, event.accountant_id), event)
+            case TaskCreated() | TaskAssigned() | TaskRescheduled() | TaskCompleted() | TaskReopened():
+                keep_newest_version(changes.tasks, event)
     return changes
 
 

@@ -10,6 +10,7 @@ from pymongo import UpdateOne
 from services.aggregator.changes import Grant, SyncStatus
 from services.aggregator.projections import CompanyFigures, CompanyState
 from services.aggregator.records import RecordEvent, company_records, is_relevant, record_key, record_payload
+from services.aggregator.tasks import counts_for
 from shared.events import AccessGranted, CompanyDiscovered, CompanySyncFailed
 from shared.ids import AccountantId, CompanyId
 from shared.money import CurrencyTotal
@@ -150,7 +151,13 @@ def details_document(f: CompanyFigures) -> Document:
 
 def row_document(accountant: AccountantId, f: CompanyFigures) -> Document:
     """One accountant's dashboard row for one company, as stored in `dashboard_rows`."""
-    return {"accountant_id": accountant, **figures_document(f)}
+    counts = counts_for(f.tasks, accountant, f.as_of)
+    return {
+        "accountant_id": accountant,
+        **figures_document(f),
+        "my_tasks": counts.my_tasks,
+        "my_overdue_tasks": counts.my_overdue_tasks,
+    }
 
 
 def _totals(totals: Sequence[CurrencyTotal]) -> list[Document]:

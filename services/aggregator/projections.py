@@ -12,6 +12,7 @@ from services.aggregator.records import CompanyRecords
 from shared.dates import company_today
 from shared.ids import AccountantId, CompanyId
 from shared.money import CurrencyTotal
+from shared.records import UserTask
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class CompanyState:
     records: CompanyRecords = field(default_factory=CompanyRecords)
     granted_to: frozenset[AccountantId] = field(default_factory=frozenset)
     revoked_from: frozenset[AccountantId] = field(default_factory=frozenset)
+    tasks: tuple[UserTask, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class CompanyFigures:
     last_sync_error: str | None
     granted_to: frozenset[AccountantId]
     revoked_from: frozenset[AccountantId] = frozenset()
+    tasks: tuple[UserTask, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ def derive_figures(state: CompanyState, now: datetime) -> CompanyFigures:
         last_sync_error=state.last_sync_error,
         granted_to=state.granted_to,
         revoked_from=state.revoked_from,
+        tasks=state.tasks,
     )
 
 

@@ -9,6 +9,7 @@ incremented, so a replay or a crash at any point comes out equal to a clean run.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, Protocol
 
 from pymongo import DeleteOne, ReplaceOne, UpdateOne
@@ -29,6 +30,7 @@ from services.aggregator.documents import (
     status_writes,
 )
 from services.aggregator.projections import CompanyFigures, CompanyState, FigureDate
+from services.aggregator.tasks import CompanyTaskView, my_tasks_writes, task_write, tasks_from_documents
 from shared.ids import AccountantId, CompanyId
 from shared.mongo import Document
 
@@ -62,6 +64,8 @@ class MongoProjectionStore:
         self._figures = db["company_figures"]
         self._details = db["company_details"]
         self._rows = db["dashboard_rows"]
+        self._tasks = db["agg_tasks"]
+        self._my_tasks = db["my_tasks"]
 
     async def create_indexes(self) -> None:
         """Indexes the aggregator's reads and the gateway's queries need."""
@@ -69,6 +73,9 @@ class MongoProjectionStore:
         await self._grants.create_index([("company_id", 1)])
         await self._rows.create_index([("accountant_id", 1), ("client_name", 1), ("company_name", 1)])
         await self._rows.create_index([("company_id", 1)])
+        await self._tasks.create_index([("company_id", 1), ("open", 1)])
+        await self._my_tasks.create_index([("accountant_id", 1), ("due_sort", 1), ("task_id", 1)])
+        await self._my_tasks.create_index([("company_id", 1)])
 
     async def save_changes(self, changes: BatchChanges) -> None:
         """Apply the newest change per record, ignoring any older than what is stored."""
@@ -81,6 +88,7 @@ class MongoProjectionStore:
         ]
         await _guarded_bulk(self._statuses, statuses)
         await _guarded_bulk(self._grants, [grant_write(e) for e in changes.grants.values()])
+        await _guarded_bulk(self._tasks, [task_write(e) for e in changes.tasks.values()])
 
     async def load_states(self, company_ids: Sequence[CompanyId]) -> list[CompanyState]:
         """The stored state of each company, for deriving its figures."""
@@ -89,7 +97,11 @@ class MongoProjectionStore:
         statuses = await self._statuses.find({"_id": {"$in": ids}}).to_list()
         records = await self._records.find({"company_id": {"$in": ids}, "relevant": True}).to_list()
         grants = await self._grants.find({"company_id": {"$in": ids}}).to_list()
-        return state_from_documents(ids, profiles, statuses, records, grants)
+        tasks = tasks_from_documents(
+            await self._tasks.find({"company_id": {"$in": ids}, "open": True}).to_list()
+        )
+        states = state_from_documents(ids, profiles, statuses, records, grants)
+        return [replace(s, tasks=tuple(tasks.get(s.company_id, ()))) for s in states]
 
     async def save_figures(self, figures: Sequence[CompanyFigures]) -> None:
         """Write company figures and the dashboard row of every accountant granted each company."""
@@ -111,6 +123,8 @@ class MongoProjectionStore:
             ]
             row_writes += [DeleteOne({"_id": row_id(a, f.company_id)}) for a in sorted(f.revoked_from)]
         await self._rows.bulk_write(row_writes, ordered=True)
+        task_writes = [w for f in figures for w in my_tasks_writes(task_view(f), f.tasks)]
+        await self._my_tasks.bulk_write(task_writes, ordered=True)
 
     async def figure_dates(self) -> list[FigureDate]:
         """Each company's figures date and time zone (to find those whose day has turned)."""
@@ -128,3 +142,10 @@ async def _guarded_bulk(collection: AsyncCollection[Document], writes: list[Upda
         others = [e for e in error.details.get("writeErrors", []) if e.get("code") != DUPLICATE_KEY]
         if others or error.details.get("writeConcernErrors"):
             raise
+
+
+def task_view(f: CompanyFigures) -> CompanyTaskView:
+    """What a company's My Tasks entries carry from its figures."""
+    return CompanyTaskView(
+        f.company_id, f.company_name or "", f.client_name or "", f.time_zone, f.as_of, f.granted_to
+    )

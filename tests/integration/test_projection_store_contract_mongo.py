@@ -24,6 +24,8 @@ ROW_FIELDS = (
     "overdue_purchases",
     "cash",
     "taxes_due",
+    "my_tasks",
+    "my_overdue_tasks",
 )
 
 

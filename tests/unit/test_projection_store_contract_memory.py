@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from services.aggregator.documents import figures_document
+from services.aggregator.documents import row_document
 from shared.ids import AccountantId, CompanyId
 from tests.contract_projection_store import CONTRACT, RowReader
 from tests.fakes import InMemoryProjectionStore
@@ -18,7 +18,7 @@ async def test_in_memory_store_keeps_the_contract(check: Any) -> None:
 
     async def read_row(who: AccountantId, company: CompanyId) -> dict[str, Any] | None:
         figures = store.row(who, company)
-        return figures_document(figures) if figures else None
+        return row_document(who, figures) if figures else None
 
     reader: RowReader = read_row
     await check(store, reader)
