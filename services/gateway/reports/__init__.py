@@ -1,0 +1,1 @@
+"""Ready-to-print financial statements: pure computation (Decimal) and XlsxWriter workbooks."""
