@@ -87,8 +87,8 @@ class InMemoryProjectionStore:
                 del self.rows[key]
             for who in f.granted_to:
                 self.rows[(who, f.company_id)] = f
-            for key in [k for k, d in self.my_tasks.items() if d["company_id"] == f.company_id]:
-                del self.my_tasks[key]
+            for entry in [k for k, d in self.my_tasks.items() if d["company_id"] == f.company_id]:
+                del self.my_tasks[entry]
             view = task_view(f)
             for task in f.tasks:
                 if task.status != "done" and AccountantId(task.assignee) in f.granted_to:
