@@ -17,6 +17,12 @@ class SignIn(BaseModel):
     password: str = Field(min_length=1, max_length=1024)
 
 
+class SignedIn(BaseModel):
+    """The accountant a session or token belongs to."""
+
+    accountant: str
+
+
 class SessionOut(BaseModel):
     """A bearer token for API clients (browsers also get it as an HttpOnly cookie)."""
 
@@ -87,6 +93,15 @@ class DashboardPage(BaseModel):
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last")
 
 
+class FieldError(BaseModel):
+    """One bad input: which field, where it was sent, what is wrong, and the values allowed."""
+
+    field: str = Field(description="the parameter or body field, dotted for nested fields")
+    location: str = Field(description="query, path, body or header")
+    message: str
+    allowed: list[str] | None = Field(default=None, description="the values allowed, for a closed set")
+
+
 class Problem(BaseModel):
     """An error (RFC 9457 problem details, `application/problem+json`): what went wrong and what to do."""
 
@@ -95,15 +110,6 @@ class Problem(BaseModel):
     status: int = Field(ge=400, le=599)
     detail: str = Field(description="what went wrong and what to do next")
     errors: list[FieldError] | None = Field(default=None, description="each bad field, for 422")
-
-
-class FieldError(BaseModel):
-    """One bad input: which field, where it was sent, what is wrong, and the values allowed."""
-
-    field: str = Field(description="the parameter or body field, dotted for nested fields")
-    location: str = Field(description="query, path, body or header")
-    message: str
-    allowed: list[str] | None = Field(default=None, description="the values allowed, for a closed set")
 
 
 class CashAccountOut(BaseModel):

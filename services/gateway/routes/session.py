@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
-from services.gateway.deps import SESSION_COOKIE, Accounts, SessionToken
-from services.gateway.schemas import Problem, SessionOut, SignIn
+from services.gateway.deps import SESSION_COOKIE, Accounts, CurrentAccountant, SessionToken
+from services.gateway.schemas import Problem, SessionOut, SignedIn, SignIn
 
 router = APIRouter(prefix="/api/v1/session", tags=["session"])
 
@@ -25,6 +25,12 @@ async def sign_in(body: SignIn, request: Request, response: Response, accounts: 
         secure=request.app.state.secure_cookies,
     )
     return SessionOut(accountant=account, token=token)
+
+
+@router.get("", responses={401: {"model": Problem}})
+async def who_am_i(accountant: CurrentAccountant) -> SignedIn:
+    """Who the session or bearer token belongs to; 401 when it expired or was never valid."""
+    return SignedIn(accountant=accountant)
 
 
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT)

@@ -1,20 +1,8 @@
 // The company-details pane: cash per account, a 13-week forecast chart, overdue invoices with links.
 "use strict";
 
-function element(tag, text, attributes = {}) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  return node;
-}
-
-function amount(value, currency) {
-  try {
-    return new Intl.NumberFormat(undefined, { style: "currency", currency }).format(value);
-  } catch {
-    return `${value} ${currency}`;
-  }
-}
+import { api } from "./api.js";
+import { amount, element, externalLink } from "./format.js";
 
 function table(caption, headers, rows) {
   const t = element("table");
@@ -42,12 +30,7 @@ function wrap(node) {
 
 function documentLink(doc) {
   if (!doc.web_url) return element("span", doc.number);
-  return element("a", doc.number, {
-    href: doc.web_url,
-    target: "_blank",
-    rel: "noopener",
-    "aria-label": `${doc.number} in the client's system (opens a new tab)`,
-  });
+  return externalLink(doc.number, doc.web_url, `${doc.number} in the client's system`);
 }
 
 function overdueTable(caption, documents) {
@@ -98,7 +81,7 @@ function forecastChart(series) {
   return figure;
 }
 
-async function showDetails(companyId) {
+export async function showDetails(companyId) {
   const pane = document.getElementById("details");
   const body = document.getElementById("details-body");
   const response = await fetch(`/api/v1/companies/${encodeURIComponent(companyId)}`, { credentials: "same-origin" });
@@ -122,11 +105,30 @@ async function showDetails(companyId) {
     element("h3", "Overdue purchase invoices"),
     overdueTable("Overdue purchase invoices", details.overdue_purchase_invoices),
   ];
+  parts.push(element("h3", "Reports"), await reportLinks(companyId));
   body.replaceChildren(...parts);
   pane.hidden = false;
   document.getElementById("close-details").focus();
 }
 
-document.getElementById("close-details").addEventListener("click", () => {
-  document.getElementById("details").hidden = true;
-});
+// The Excel workbooks of the company's statements, as download links.
+async function reportLinks(companyId) {
+  try {
+    const { reports } = await api(`/api/v1/companies/${encodeURIComponent(companyId)}/reports`);
+    const list = element("ul", null, { class: "reports" });
+    reports.forEach((r) => {
+      const li = element("li");
+      li.append(element("a", `${r.title} (Excel)`, { href: r.url, download: "" }));
+      list.append(li);
+    });
+    return list;
+  } catch (error) {
+    return element("p", `Reports are not available (${error.message}).`, { class: "muted" });
+  }
+}
+
+export function configureDetails() {
+  document.getElementById("close-details").addEventListener("click", () => {
+    document.getElementById("details").hidden = true;
+  });
+}
