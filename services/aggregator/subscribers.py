@@ -20,10 +20,10 @@ from services.aggregator.repository import ProjectionStore
 from services.aggregator.settings import AggregatorSettings
 from shared.events import HubEvent, decode_event
 from shared.kafka import DeadLetters
-from shared.topics import ACCESS_EVENTS, COMPANY_RECORDS, COMPANY_SYNC_STATUS
+from shared.topics import ACCESS_EVENTS, COMPANY_RECORDS, COMPANY_SYNC_STATUS, TASKS_EVENTS
 
 log = structlog.get_logger()
-CONSUMED = (COMPANY_RECORDS, COMPANY_SYNC_STATUS, ACCESS_EVENTS)
+CONSUMED = (COMPANY_RECORDS, COMPANY_SYNC_STATUS, ACCESS_EVENTS, TASKS_EVENTS)
 
 
 def register_subscribers(
