@@ -168,6 +168,7 @@ def _service_env(
             [{"email": email, "password": password} for email, password in _accounts(options)]
         ),
         "GATEWAY_SECURE_COOKIES": "false",
+        "GATEWAY_TASKS_URL": f"http://127.0.0.1:{ports['tasks']}",
     }
 
 

@@ -21,6 +21,8 @@ SortKey = Literal[
     "overdue_purchases_count",
     "purchase_due_next_week_count",
     "open_sales_documents",
+    "my_tasks",
+    "my_overdue_tasks",
 ]
 SORT_FIELDS: dict[str, str] = {
     "client_name": "client_name",
@@ -29,13 +31,24 @@ SORT_FIELDS: dict[str, str] = {
     "overdue_purchases_count": "overdue_purchases_count",
     "purchase_due_next_week_count": "purchase_due_next_week_count",
     "open_sales_documents": "open_sales_documents.total",
+    "my_tasks": "my_tasks",
+    "my_overdue_tasks": "my_overdue_tasks",
 }
-HasFigure = Literal["overdue_sales", "overdue_purchases", "purchase_due_next_week", "open_sales_documents"]
+HasFigure = Literal[
+    "overdue_sales",
+    "overdue_purchases",
+    "purchase_due_next_week",
+    "open_sales_documents",
+    "my_tasks",
+    "my_overdue_tasks",
+]
 HAS_FIELDS: dict[str, str] = {
     "overdue_sales": "overdue_sales_count",
     "overdue_purchases": "overdue_purchases_count",
     "purchase_due_next_week": "purchase_due_next_week_count",
     "open_sales_documents": "open_sales_documents.total",
+    "my_tasks": "my_tasks",
+    "my_overdue_tasks": "my_overdue_tasks",
 }
 TIEBREAK = ("client_name", "company_name", "company_id")
 Column = Literal[
@@ -45,6 +58,8 @@ Column = Literal[
     "overdue_purchases",
     "cash",
     "taxes_due",
+    "my_tasks",
+    "my_overdue_tasks",
 ]
 COLUMNS: tuple[Column, ...] = get_args(Column)
 Sort = Literal[
@@ -55,6 +70,8 @@ Sort = Literal[
     "-overdue_purchases_count",
     "-purchase_due_next_week_count",
     "-open_sales_documents",
+    "-my_tasks",
+    "-my_overdue_tasks",
 ]
 DEFAULT_SORT: Sort = "client_name"
 
@@ -149,7 +166,7 @@ def _value(doc: Document, dotted: str) -> Any:
     value: Any = doc
     for part in dotted.split("."):
         value = value.get(part) if isinstance(value, dict) else None
-    return value if value is not None else 0 if dotted.endswith(("count", "total")) else ""
+    return value if value is not None else 0 if dotted.endswith(("count", "total", "tasks")) else ""
 
 
 def _escape(text: str) -> str:

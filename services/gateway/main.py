@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import httpx
 import structlog
 import uvicorn
 from fastapi import FastAPI
@@ -21,8 +22,10 @@ from services.gateway.accounts import AccountStore
 from services.gateway.openapi import install_openapi
 from services.gateway.problems import install_problem_handlers
 from services.gateway.routes import companies, dashboard, session
+from services.gateway.routes import tasks as task_routes
 from services.gateway.routes import views as saved_views
 from services.gateway.settings import GatewaySettings
+from services.gateway.tasks_client import TasksClient
 from services.gateway.views import ViewStore
 from shared.health import health_router
 from shared.logging import configure_logging
@@ -38,6 +41,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     db = database(client, settings.common.mongo_database)
     accounts = AccountStore(db, timedelta(hours=settings.session_ttl_hours))
     views = ViewStore(db)
+    tasks_http = httpx.AsyncClient(base_url=settings.tasks_url, timeout=settings.tasks_timeout_seconds)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -49,6 +53,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         try:
             yield
         finally:
+            await tasks_http.aclose()
             await client.close()
 
     app = FastAPI(
@@ -60,11 +65,13 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.state.db = db
     app.state.accounts = accounts
     app.state.views = views
+    app.state.tasks_client = TasksClient(tasks_http)
     app.state.secure_cookies = settings.secure_cookies
     app.include_router(session.router)
     app.include_router(dashboard.router)
     app.include_router(companies.router)
     app.include_router(saved_views.router)
+    app.include_router(task_routes.router)
     install_problem_handlers(app, settings.max_body_bytes)
     install_openapi(app)
     serve_metrics(app, CollectorRegistry())

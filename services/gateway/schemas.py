@@ -78,6 +78,14 @@ class DashboardRow(BaseModel):
     cash: list[CurrencyFigure] | None = Field(
         default_factory=list, description="balance of posting cash accounts; count = cash accounts"
     )
+    my_tasks: int | None = Field(default=0, description="open tasks of this company assigned to the caller")
+    my_overdue_tasks: int | None = Field(
+        default=0,
+        description=(
+            "the caller's tasks here that are overdue: not done and due before today in the company's "
+            "time zone; a task without a due date is never overdue"
+        ),
+    )
     as_of: date = Field(description="the company's today the figures were derived for")
     last_synced_at: datetime | None = Field(description="when the figures were last confirmed fresh")
     last_sync_error: str | None = Field(

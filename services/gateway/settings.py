@@ -30,4 +30,6 @@ class GatewaySettings(BaseSettings):
     secure_cookies: bool = Field(default=True, description="set false only for plain-HTTP local runs")
     static_dir: Path = Field(default=Path(__file__).parent / "static")
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="larger request bodies get 413")
+    tasks_url: str = Field(default="http://127.0.0.1:8003", description="the tasks service's internal API")
+    tasks_timeout_seconds: float = Field(default=10.0, gt=0)
     port: int = 8000
