@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
+from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import httpx
@@ -35,6 +37,15 @@ Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)
+class Trigger:
+    """Why a sync runs when someone asked for it: the status event echoes their correlation id and is
+    always published (a poll announces only changes, errors and heartbeats)."""
+
+    correlation_id: str
+    causation_id: str | None = None
+
+
+@dataclass(frozen=True)
 class SyncContext:
     """Everything syncing one client connection needs."""
 
@@ -45,25 +56,30 @@ class SyncContext:
     now: Clock
     heartbeat: timedelta
     metrics: SyncMetrics | None = None
+    locks: defaultdict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
 
 
-async def sync_company(ctx: SyncContext, company: RemoteCompany) -> int:
-    """Pull what changed in a company's books and publish it; returns how many records changed."""
+async def sync_company(ctx: SyncContext, company: RemoteCompany, trigger: Trigger | None = None) -> int:
+    """Pull what changed in a company's books and publish it; returns how many records changed.
+
+    One pass per company at a time (poll and refresh commands queue on the company's lock), so two
+    passes never publish the same changes twice or overwrite each other's watermarks."""
     started = time.perf_counter()
-    changed = await _sync_company(ctx, company)
+    async with ctx.locks[company.id]:
+        changed = await _sync_company(ctx, company, trigger)
     if ctx.metrics is not None:
         outcome = "failed" if changed is None else ("changed" if changed else "unchanged")
         ctx.metrics.sync_seconds.labels(outcome).observe(time.perf_counter() - started)
     return changed or 0
 
 
-async def _sync_company(ctx: SyncContext, company: RemoteCompany) -> int | None:
+async def _sync_company(ctx: SyncContext, company: RemoteCompany, trigger: Trigger | None) -> int | None:
     company_id = CompanyId(company.id)
     state = await ctx.store.load(company_id)
     try:
         pulled = await pull_changes(ctx.connector, company, state, ctx.now())
     except (ClientSystemError, httpx.HTTPError) as error:
-        await report_failure(ctx, company_id, state, failure_reason(error))
+        await report_failure(ctx, company_id, state, failure_reason(error), trigger)
         return None
     batch = ctx.outbox.batch(company_id)
     profile = _profile(ctx.connection, company)
@@ -79,9 +95,14 @@ async def _sync_company(ctx: SyncContext, company: RemoteCompany) -> int | None:
     for accountant in sorted(state.announced_grants - grants):
         batch.add(ACCESS_EVENTS, _revoke_event(company_id, accountant))
     now = ctx.now()
-    announce = bool(pulled.fresh) or state.last_error is not None or _heartbeat_due(state, now, ctx.heartbeat)
+    announce = (
+        trigger is not None
+        or bool(pulled.fresh)
+        or state.last_error is not None
+        or _heartbeat_due(state, now, ctx.heartbeat)
+    )
     if announce:
-        batch.add(COMPANY_SYNC_STATUS, _succeeded_event(company_id, now))
+        batch.add(COMPANY_SYNC_STATUS, _succeeded_event(company_id, now, trigger))
     await batch.publish()
     announced_ok = now if announce else state.last_announced_ok
     await ctx.store.save(company_id, _advance(pulled, fingerprint, grants, announced_ok))
@@ -89,18 +110,20 @@ async def _sync_company(ctx: SyncContext, company: RemoteCompany) -> int | None:
 
 
 async def report_failure(
-    ctx: SyncContext, company_id: CompanyId, state: CompanySyncState, reason: str
+    ctx: SyncContext,
+    company_id: CompanyId,
+    state: CompanySyncState,
+    reason: str,
+    trigger: Trigger | None = None,
 ) -> None:
-    """Publish a failed sync (the row keeps its last good figures); repeats only at the heartbeat."""
+    """Publish a failed sync (the row keeps its last good figures); repeats only at the heartbeat,
+    unless someone asked for this sync (they wait for its outcome)."""
     now = ctx.now()
-    if reason == state.last_error and not _heartbeat_due(state, now, ctx.heartbeat):
+    if trigger is None and reason == state.last_error and not _heartbeat_due(state, now, ctx.heartbeat):
         return
     log.warning("company_sync_failed", company_id=company_id, reason=reason)
     batch = ctx.outbox.batch(company_id)
-    batch.add(
-        COMPANY_SYNC_STATUS,
-        lambda seq: CompanySyncFailed(company_id=company_id, seq=seq, failed_at=now, reason=reason),
-    )
+    batch.add(COMPANY_SYNC_STATUS, failed_event(company_id, now, reason, trigger))
     await batch.publish()
     await ctx.store.save(company_id, replace(state, last_error=reason, last_announced_ok=now))
 
@@ -130,8 +153,25 @@ def _discovered_event(company_id: CompanyId, profile: CompanyProfile) -> Callabl
     return lambda seq: CompanyDiscovered(company_id=company_id, seq=seq, company=profile)
 
 
-def _succeeded_event(company_id: CompanyId, now: datetime) -> Callable[[int], CompanySyncSucceeded]:
-    return lambda seq: CompanySyncSucceeded(company_id=company_id, seq=seq, synced_at=now)
+def _succeeded_event(
+    company_id: CompanyId, now: datetime, trigger: Trigger | None
+) -> Callable[[int], CompanySyncSucceeded]:
+    return lambda seq: CompanySyncSucceeded(company_id=company_id, seq=seq, synced_at=now, **_caused(trigger))
+
+
+def failed_event(
+    company_id: CompanyId, now: datetime, reason: str, trigger: Trigger | None = None
+) -> Callable[[int], CompanySyncFailed]:
+    """A failed-sync status event, echoing the trigger's correlation id when someone asked."""
+    return lambda seq: CompanySyncFailed(
+        company_id=company_id, seq=seq, failed_at=now, reason=reason, **_caused(trigger)
+    )
+
+
+def _caused(trigger: Trigger | None) -> dict[str, str | None]:
+    if trigger is None:
+        return {}
+    return {"correlation_id": trigger.correlation_id, "causation_id": trigger.causation_id}
 
 
 def _heartbeat_due(state: CompanySyncState, now: datetime, heartbeat: timedelta) -> bool:

@@ -1,7 +1,8 @@
 """The sync service's composition root: client systems in, per-company change events out.
 
 Run: `python -m services.sync.main`. Polls each configured client connection through its
-connector and publishes to company.records, company.sync-status and access.events.
+connector and publishes to company.records, company.sync-status and access.events; runs the
+commands on sync.commands (refresh a company now) through services/sync/commands.py.
 """
 
 from __future__ import annotations
@@ -17,17 +18,21 @@ import uvicorn
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
+from services.sync.commands import CommandDispatcher, register_command_subscriber
 from services.sync.connectors.bc_client import BusinessCentralClient
 from services.sync.connectors.budget import SlidingWindowBudget
 from services.sync.connectors.business_central import BusinessCentralConnector
+from services.sync.directory import CompanyDirectory
 from services.sync.handlers import Clock, SyncContext
 from services.sync.metrics import SyncMetrics
 from services.sync.poller import poll_forever
 from services.sync.publishing import Outbox
+from services.sync.refresh import RefreshHandler
 from services.sync.repository import MongoSyncStateStore
 from services.sync.settings import SyncSettings
+from shared.commands import RefreshRequested
 from shared.health import health_router
-from shared.kafka import EventPublisher, make_broker
+from shared.kafka import DeadLetters, EventPublisher, make_broker
 from shared.logging import configure_logging
 from shared.metrics import serve_metrics
 from shared.mongo import connect, database, ping
@@ -49,7 +54,7 @@ def create_app(settings: SyncSettings, now: Clock = utc_now) -> FastAPI:
     outbox = Outbox(store, EventPublisher(broker))
     registry = CollectorRegistry()
     metrics = SyncMetrics(registry)
-    contexts = [
+    contexts: list[SyncContext] = [
         SyncContext(
             connection=connection,
             connector=BusinessCentralConnector(
@@ -71,10 +76,17 @@ def create_app(settings: SyncSettings, now: Clock = utc_now) -> FastAPI:
         for connection in settings.connections
     ]
 
+    directory = CompanyDirectory()
+    dispatcher = CommandDispatcher()
+    dispatcher.register(RefreshRequested, RefreshHandler(lambda: contexts, directory, outbox, now))
+    register_command_subscriber(
+        broker, dispatcher, DeadLetters(broker), settings.command_group_id, settings.command_batch
+    )
+
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await broker.start()
-        poller = asyncio.create_task(poll_forever(contexts, settings.poll_interval_seconds))
+        poller = asyncio.create_task(poll_forever(contexts, settings.poll_interval_seconds, directory))
         log.info("sync_started", connections=len(contexts))
         try:
             yield

@@ -9,6 +9,7 @@ import httpx
 import structlog
 
 from services.sync.connectors.base import ClientSystemError, RemoteCompany
+from services.sync.directory import CompanyDirectory
 from services.sync.handlers import SyncContext, failure_reason, report_failure, sync_company
 from shared.ids import CompanyId
 
@@ -31,14 +32,19 @@ async def sync_connection(ctx: SyncContext, known: dict[str, RemoteCompany]) -> 
     return sum(changed)
 
 
-async def poll_forever(contexts: Sequence[SyncContext], interval_seconds: float) -> None:
-    """Sync every connection, then wait `interval_seconds`; an unexpected error is logged and retried."""
-    known: dict[str, dict[str, RemoteCompany]] = {ctx.connection.client_id: {} for ctx in contexts}
+async def poll_forever(
+    contexts: Sequence[SyncContext], interval_seconds: float, directory: CompanyDirectory | None = None
+) -> None:
+    """Sync every connection, then wait `interval_seconds`; an unexpected error is logged and retried.
+
+    `contexts` is read afresh on every pass, so connections registered while running join in."""
+    directory = directory or CompanyDirectory()
     while True:
+        current = list(contexts)
         for ctx, outcome in zip(
-            contexts,
+            current,
             await asyncio.gather(
-                *(sync_connection(ctx, known[ctx.connection.client_id]) for ctx in contexts),
+                *(sync_connection(ctx, directory.known(ctx.connection.client_id)) for ctx in current),
                 return_exceptions=True,
             ),
             strict=True,

@@ -56,4 +56,6 @@ class SyncSettings(BaseSettings):
         default=5, ge=1, description="per environment; BC processes 5 at once"
     )
     request_timeout_seconds: float = Field(default=30.0, gt=0)
+    command_group_id: str = Field(default="sync-commands", description="consumer group of sync.commands")
+    command_batch: int = Field(default=200, ge=1, description="commands run concurrently per batch")
     port: int = 8001

@@ -1,0 +1,101 @@
+"""Commands to the sync service on `sync.commands`: the envelope, the commands, and their publisher.
+
+A command asks for work; sync answers through the events it already publishes (company.sync-status
+events carry the command's `correlation_id`, so whoever asked can follow the outcome). Commands
+share the events' discriminator field (`event_type`) so that one decoder can read any message on
+the topic. Each command names its own Kafka key: the company for a refresh (so it queues behind
+that company's other work), the connection for a client registration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Literal
+
+from faststream.kafka import KafkaBroker
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared.ids import AccountantId, CompanyId
+
+
+class CommandBase(BaseModel):
+    """The envelope every command carries."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    command_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    schema_version: int = 1
+    issued_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
+    correlation_id: str = Field(min_length=1, max_length=200, description="echoed on the outcome events")
+    requested_by: AccountantId | None = Field(default=None, description="the accountant who asked")
+
+    @property
+    def key(self) -> str:
+        """The Kafka key (overridden by each command)."""
+        raise NotImplementedError
+
+
+class RefreshRequested(CommandBase):
+    """Sync this company now; its company.sync-status event carries `correlation_id`."""
+
+    event_type: Literal["company.refresh_requested"] = "company.refresh_requested"
+    schema_version: Literal[1] = 1
+    company_id: CompanyId = Field(min_length=1, max_length=200)
+
+    @property
+    def key(self) -> str:
+        """Keyed by company, like everything else about the company."""
+        return self.company_id
+
+
+class RegisterClient(CommandBase):
+    """Connect a client's Business Central environment and grant its companies to `requested_by`."""
+
+    event_type: Literal["client.register_requested"] = "client.register_requested"
+    schema_version: Literal[1] = 1
+    connection_id: str = Field(min_length=1, max_length=200, description="the gateway's id for it")
+    client_name: str = Field(min_length=1, max_length=200)
+    tenant: str = Field(min_length=1, max_length=200)
+    environment: str = Field(min_length=1, max_length=100)
+    oauth_client_id: str = Field(min_length=1, max_length=200)
+    encrypted_secret: str = Field(
+        min_length=1, description="the client secret, Fernet-encrypted with the shared credentials key"
+    )
+
+    @property
+    def key(self) -> str:
+        """Keyed by connection so a re-registration queues behind the previous one."""
+        return self.connection_id
+
+
+def encode_command(command: CommandBase) -> bytes:
+    """Serialise a command for Kafka."""
+    return command.model_dump_json().encode()
+
+
+class CommandPublisher:
+    """Publishes commands to a topic keyed by each command's own key, acks=all."""
+
+    def __init__(self, broker: KafkaBroker) -> None:
+        self._broker = broker
+
+    async def send(self, topic: str, commands: Sequence[CommandBase]) -> None:
+        """Send and return once the broker has acknowledged every command."""
+        pending = [
+            await self._broker.publish(
+                encode_command(command),
+                topic=topic,
+                key=command.key.encode(),
+                headers={"event_type": _kind(command), "correlation_id": command.correlation_id},
+                no_confirm=True,
+            )
+            for command in commands
+        ]
+        await asyncio.gather(*pending)
+
+
+def _kind(command: CommandBase) -> str:
+    return str(getattr(command, "event_type", type(command).__name__))
