@@ -9,10 +9,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
-from shared.dates import company_today
 from shared.records import ClientUserTask, TaskPriority, UserTask
 
 EventKind = Literal["created", "assigned", "rescheduled", "completed", "reopened"]
@@ -34,13 +33,6 @@ class Change:
     task: UserTask
     kind: EventKind
     write_back: bool = False
-
-
-def is_overdue(task: UserTask, time_zone: str, now: datetime) -> bool:
-    """Not done, and due before today in the company's time zone; no due date is never overdue."""
-    if task.status == "done" or task.due_date is None:
-        return False
-    return task.due_date < company_today(time_zone, now)
 
 
 def client_task_id(company_id: str, remote_id: str) -> str:
