@@ -31,6 +31,8 @@ TOPIC_EVENTS: dict[str, tuple[type[ev.EventBase], ...]] = {
         ev.SalesDocumentChanged,
         ev.AccountChanged,
         ev.AgedPayablesReported,
+        ev.AgedReceivablesReported,
+        ev.LedgerEntriesPosted,
         ev.ClientUserTasksReported,
         ev.ClientUserTaskWriteBack,
     ),

@@ -19,6 +19,7 @@ from shared.records import (
     ClientUserTask,
     CompanyProfile,
     LedgerAccount,
+    LedgerEntry,
     PurchaseInvoice,
     SalesDocument,
     SalesInvoice,
@@ -106,6 +107,23 @@ class AgedPayablesReported(EventBase):
     schema_version: Literal[1] = 1
     as_of: date
     vendors: tuple[AgedBalance, ...]
+
+
+class AgedReceivablesReported(EventBase):
+    """The client system's aged receivables report, as of a date: replaces the previous one."""
+
+    event_type: Literal["aged_receivables.reported"] = "aged_receivables.reported"
+    schema_version: Literal[1] = 1
+    as_of: date
+    customers: tuple[AgedBalance, ...]
+
+
+class LedgerEntriesPosted(EventBase):
+    """A batch of posted G/L entries; each is identified by its entry number, so a repeat is harmless."""
+
+    event_type: Literal["ledger_entries.posted"] = "ledger_entries.posted"
+    schema_version: Literal[1] = 1
+    entries: tuple[LedgerEntry, ...] = Field(min_length=1)
 
 
 class AccessGranted(EventBase):
@@ -202,6 +220,8 @@ HubEvent = Annotated[
     | SalesDocumentChanged
     | AccountChanged
     | AgedPayablesReported
+    | AgedReceivablesReported
+    | LedgerEntriesPosted
     | CompanyDiscovered
     | CompanySyncSucceeded
     | CompanySyncFailed

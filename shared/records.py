@@ -106,6 +106,21 @@ class AgedBalance(_Frozen):
     currency: str = Field(min_length=3, max_length=3)
     balance_due: Decimal
     current_amount: Decimal
+    period1_amount: Decimal | None = Field(default=None, description="1-30 days overdue (None: not reported)")
+    period2_amount: Decimal | None = Field(default=None, description="31-60 days overdue")
+    period3_amount: Decimal | None = Field(default=None, description="over 60 days overdue")
+
+
+class LedgerEntry(_Frozen):
+    """One posted G/L entry (append-only; its entry number never changes), in the local currency."""
+
+    id: str
+    entry_number: int = Field(ge=1)
+    account_number: str
+    posting_date: date
+    debit_amount: Decimal
+    credit_amount: Decimal
+    last_modified_at: AwareDatetime
 
 
 TaskPriority = Literal["low", "normal", "high"]

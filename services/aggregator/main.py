@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from services.aggregator.handlers import Clock, rederive_where_day_turned
+from services.aggregator.ledger import MongoLedgerStore
 from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.repository import MongoProjectionStore, ProjectionStore
 from services.aggregator.settings import AggregatorSettings
@@ -39,15 +40,18 @@ def create_app(settings: AggregatorSettings, now: Clock = utc_now) -> FastAPI:
     """Wire the broker, the projection store and the health probes into one app."""
     broker = make_broker(settings.common.kafka_bootstrap_servers, client_id="aggregator")
     client = connect(settings.common.mongo_url, app_name="aggregator")
-    store = MongoProjectionStore(database(client, settings.common.mongo_database))
+    db = database(client, settings.common.mongo_database)
+    store = MongoProjectionStore(db)
+    ledger = MongoLedgerStore(db)
     write_lock = asyncio.Lock()
     registry = CollectorRegistry()
     metrics = AggregatorMetrics(registry)
-    register_subscribers(broker, store, DeadLetters(broker), now, settings, write_lock, metrics)
+    register_subscribers(broker, store, DeadLetters(broker), now, settings, write_lock, metrics, ledger)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await store.create_indexes()
+        await ledger.create_indexes()
         await broker.start()
         rollover = asyncio.create_task(_watch_date_rollover(store, now, settings, write_lock))
         log.info("aggregator_started")

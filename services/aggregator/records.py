@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -16,6 +17,7 @@ from pydantic import BaseModel
 from shared.events import (
     AccountChanged,
     AgedPayablesReported,
+    AgedReceivablesReported,
     PurchaseInvoiceChanged,
     SalesDocumentChanged,
     SalesInvoiceChanged,
@@ -35,6 +37,7 @@ RecordEvent = (
     | SalesDocumentChanged
     | AccountChanged
     | AgedPayablesReported
+    | AgedReceivablesReported
 )
 RECORD_EVENTS = (
     SalesInvoiceChanged,
@@ -42,9 +45,10 @@ RECORD_EVENTS = (
     SalesDocumentChanged,
     AccountChanged,
     AgedPayablesReported,
+    AgedReceivablesReported,
 )
 M = TypeVar("M", bound=BaseModel)
-AGED_PAYABLES_ID = "report"
+AGED_PAYABLES_ID = AGED_REPORT_ID = "report"
 OPEN_QUOTE = {"Draft", "Sent", "Accepted"}
 OPEN_CREDIT_MEMO = {"Draft", "In Review", "Open"}
 UNFINISHED_INVOICE = {SalesInvoiceStatus.DRAFT, SalesInvoiceStatus.IN_REVIEW}
@@ -54,6 +58,14 @@ class AgedPayables(BaseModel):
     """The stored aged payables report of a company."""
 
     vendors: tuple[AgedBalance, ...]
+    as_of: date | None = None
+
+
+class AgedReceivables(BaseModel):
+    """The stored aged receivables report of a company (read by the reports, not by any figure)."""
+
+    customers: tuple[AgedBalance, ...]
+    as_of: date | None = None
 
 
 def record_key(event: RecordEvent) -> tuple[str, str]:
@@ -69,6 +81,8 @@ def record_key(event: RecordEvent) -> tuple[str, str]:
             return "account", event.account.id
         case AgedPayablesReported():
             return "aged_payables", AGED_PAYABLES_ID
+        case AgedReceivablesReported():
+            return "aged_receivables", AGED_REPORT_ID
 
 
 def record_payload(event: RecordEvent) -> BaseModel:
@@ -81,7 +95,9 @@ def record_payload(event: RecordEvent) -> BaseModel:
         case AccountChanged():
             return event.account
         case AgedPayablesReported():
-            return AgedPayables(vendors=event.vendors)
+            return AgedPayables(vendors=event.vendors, as_of=event.as_of)
+        case AgedReceivablesReported():
+            return AgedReceivables(customers=event.customers, as_of=event.as_of)
 
 
 def is_relevant(event: RecordEvent) -> bool:
@@ -99,6 +115,8 @@ def is_relevant(event: RecordEvent) -> bool:
             return is_cash_account(event.account) or is_tax_payable_account(event.account)
         case AgedPayablesReported():
             return True
+        case AgedReceivablesReported():
+            return False
 
 
 def is_open_sales_document(document: SalesDocument) -> bool:

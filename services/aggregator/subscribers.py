@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from pymongo.errors import PyMongoError
 
 from services.aggregator.handlers import Clock, apply_events
+from services.aggregator.ledger import LedgerStore, apply_ledger_entries
 from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.repository import ProjectionStore
 from services.aggregator.settings import AggregatorSettings
@@ -34,6 +35,7 @@ def register_subscribers(
     settings: AggregatorSettings,
     write_lock: asyncio.Lock,
     metrics: AggregatorMetrics,
+    ledger: LedgerStore,
 ) -> None:
     """Subscribe the aggregator to every topic it projects, in batches, at-least-once."""
 
@@ -58,6 +60,7 @@ def register_subscribers(
         try:
             with metrics.batch_seconds.time():
                 async with write_lock:
+                    await apply_ledger_entries(events, ledger)
                     await apply_events(events, store, now)
         except PyMongoError:
             log.warning("projection_write_failed_will_retry", events=len(events), exc_info=True)
