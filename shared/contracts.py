@@ -14,6 +14,7 @@ from pydantic import Field
 
 from shared import events as ev
 from shared.kafka import make_broker
+from shared.settings import ServiceSettings
 from shared.topics import (
     ACCESS_EVENTS,
     COMPANY_RECORDS,
@@ -45,7 +46,7 @@ TOPIC_EVENTS: dict[str, tuple[type[ev.EventBase], ...]] = {
 
 def asyncapi_document() -> dict[str, Any]:
     """The AsyncAPI 3.0 document of every topic: its events, keyed by company_id, JSON."""
-    broker = make_broker("kafka:9092", client_id="contracts")
+    broker = make_broker(ServiceSettings(kafka_bootstrap_servers="kafka:9092"), client_id="contracts")
     for topic, kinds in TOPIC_EVENTS.items():
         union: Any = Annotated[
             kinds[0] if len(kinds) == 1 else _union(kinds), Field(discriminator="event_type")

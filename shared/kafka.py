@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections.abc import Sequence
 
 from faststream.kafka import KafkaBroker
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
 from shared.events import EventBase, encode_event
+from shared.settings import ServiceSettings
 from shared.topics import dead_letter_topic
 
 
-def make_broker(bootstrap_servers: str, client_id: str) -> KafkaBroker:
-    """A broker whose producer cannot duplicate or reorder a partition's messages."""
+def make_broker(settings: ServiceSettings, client_id: str) -> KafkaBroker:
+    """A broker whose producer cannot duplicate or reorder a partition's messages, over TLS/SASL when set."""
     return KafkaBroker(
-        bootstrap_servers,
+        settings.kafka_bootstrap_servers,
         client_id=client_id,
+        security=kafka_security(settings),
         enable_idempotence=True,
         acks="all",
         linger_ms=5,
@@ -24,6 +28,21 @@ def make_broker(bootstrap_servers: str, client_id: str) -> KafkaBroker:
         logger=logging.getLogger(f"{client_id}.kafka"),
         log_level=logging.DEBUG,
     )
+
+
+def kafka_security(settings: ServiceSettings) -> BaseSecurity | None:
+    """TLS (and SASL/SCRAM credentials) for the brokers, from HUB_KAFKA_*; None for plaintext."""
+    if settings.kafka_security_protocol == "PLAINTEXT":
+        return None
+    context = ssl.create_default_context(
+        cafile=str(settings.kafka_ssl_cafile) if settings.kafka_ssl_cafile else None
+    )
+    if settings.kafka_security_protocol == "SSL":
+        return BaseSecurity(ssl_context=context, use_ssl=True)
+    username = settings.kafka_sasl_username or ""
+    password = settings.kafka_sasl_password.get_secret_value() if settings.kafka_sasl_password else ""
+    sasl = {"SCRAM-SHA-512": SASLScram512, "SCRAM-SHA-256": SASLScram256, "PLAIN": SASLPlaintext}
+    return sasl[settings.kafka_sasl_mechanism](username, password, ssl_context=context, use_ssl=True)
 
 
 class EventPublisher:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,3 +21,23 @@ class ServiceSettings(BaseSettings):
     log_json: bool | None = Field(default=None, description="JSON logs; default: when not a TTY")
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_SSL"] = Field(
+        default="PLAINTEXT", description="SSL or SASL_SSL in production (Strimzi's TLS listener)"
+    )
+    kafka_ssl_cafile: Path | None = Field(
+        default=None, description="CA bundle of the brokers' certificates; the system CAs when unset"
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _sasl_needs_credentials(self) -> ServiceSettings:
+        if self.kafka_security_protocol == "SASL_SSL" and not (
+            self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError(
+                "HUB_KAFKA_SECURITY_PROTOCOL=SASL_SSL needs "
+                "HUB_KAFKA_SASL_USERNAME and HUB_KAFKA_SASL_PASSWORD"
+            )
+        return self

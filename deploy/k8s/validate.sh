@@ -96,7 +96,7 @@ kubernetes_schemas() { # python -> directory
 }
 
 crd_schemas() { # python -> directory
-  local dir="$TOOLS/schemas/crds" stamp="strimzi-$STRIMZI_VERSION keda-$KEDA_VERSION mongodb-$MONGODB_OPERATOR_VERSION prometheus-$PROMETHEUS_OPERATOR_VERSION"
+  local dir="$TOOLS/schemas/crds" stamp="strimzi-$STRIMZI_VERSION+user keda-$KEDA_VERSION mongodb-$MONGODB_OPERATOR_VERSION prometheus-$PROMETHEUS_OPERATOR_VERSION"
   if [[ "$(cat "$dir/.stamp" 2>/dev/null)" != "$stamp" ]]; then
     say "generating CRD schemas ($stamp) into $dir"
     rm -rf "$dir" "$TOOLS/crds"
@@ -117,7 +117,8 @@ crd_schemas() { # python -> directory
       --yaml \
       io.strimzi.api.kafka.model.kafka.Kafka="$TOOLS/crds/strimzi-kafka.yaml" \
       io.strimzi.api.kafka.model.nodepool.KafkaNodePool="$TOOLS/crds/strimzi-kafkanodepool.yaml" \
-      io.strimzi.api.kafka.model.topic.KafkaTopic="$TOOLS/crds/strimzi-kafkatopic.yaml" >&2
+      io.strimzi.api.kafka.model.topic.KafkaTopic="$TOOLS/crds/strimzi-kafkatopic.yaml" \
+      io.strimzi.api.kafka.model.user.KafkaUser="$TOOLS/crds/strimzi-kafkauser.yaml" >&2
     "$1" "$HERE/tools/schemas.py" crds "$dir" "$TOOLS"/crds/strimzi-*.yaml \
       "$keda"/config/crd/bases/keda.sh_*.yaml \
       "$mongodb"/config/crd/bases/mongodbcommunity.mongodb.com_mongodbcommunity.yaml \

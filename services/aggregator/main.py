@@ -38,7 +38,7 @@ def utc_now() -> datetime:
 
 def create_app(settings: AggregatorSettings, now: Clock = utc_now) -> FastAPI:
     """Wire the broker, the projection store and the health probes into one app."""
-    broker = make_broker(settings.common.kafka_bootstrap_servers, client_id="aggregator")
+    broker = make_broker(settings.common, client_id="aggregator")
     client = connect(settings.common.mongo_url, app_name="aggregator")
     db = database(client, settings.common.mongo_database)
     store = MongoProjectionStore(db)

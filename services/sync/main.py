@@ -47,7 +47,7 @@ def utc_now() -> datetime:
 
 def create_app(settings: SyncSettings, now: Clock = utc_now) -> FastAPI:
     """Wire connectors, the state store, the publisher and the poll loop into one app."""
-    broker = make_broker(settings.common.kafka_bootstrap_servers, client_id="sync")
+    broker = make_broker(settings.common, client_id="sync")
     client = connect(settings.common.mongo_url, app_name="sync")
     store = MongoSyncStateStore(database(client, settings.common.mongo_database))
     http = httpx.AsyncClient(timeout=settings.request_timeout_seconds)

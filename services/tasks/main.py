@@ -38,7 +38,7 @@ def utc_now() -> datetime:
 
 def create_app(settings: TasksSettings, now: Clock = utc_now) -> FastAPI:
     """Wire the task store, the broker, the consumer, the outbox and the API into one app."""
-    broker = make_broker(settings.common.kafka_bootstrap_servers, client_id="tasks")
+    broker = make_broker(settings.common, client_id="tasks")
     client = connect(settings.common.mongo_url, app_name="tasks")
     store = MongoTaskStore(database(client, settings.common.mongo_database))
     service = TaskService(store, EventPublisher(broker), now)

@@ -209,6 +209,7 @@ def test_consumers_are_scaled_on_lag_never_beyond_their_partitions(
     objects = rendering.overlays[overlay]
     partitions = topic_partitions(objects)
     kafka_namespace = named(objects, "Kafka", "hub-kafka")["metadata"]["namespace"]
+    port = common_settings(objects)["HUB_KAFKA_BOOTSTRAP_SERVERS"].rsplit(":", 1)[1]
     groups = {
         "aggregator": environment(objects, named(objects, "Deployment", "aggregator"))["AGGREGATOR_GROUP_ID"],
         "sync": "sync",
@@ -225,8 +226,8 @@ def test_consumers_are_scaled_on_lag_never_beyond_their_partitions(
         for trigger in triggers:
             assert trigger["consumerGroup"] == groups[name]
             assert spec["maxReplicaCount"] <= partitions[trigger["topic"]], trigger["topic"]
-            # KEDA's operator resolves names from its own namespace.
-            assert trigger["bootstrapServers"] == f"hub-kafka-kafka-bootstrap.{kafka_namespace}.svc:9092"
+            # KEDA's operator resolves names from its own namespace; it uses the services' listener.
+            assert trigger["bootstrapServers"] == f"hub-kafka-kafka-bootstrap.{kafka_namespace}.svc:{port}"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -253,10 +254,57 @@ def test_network_traffic_is_denied_unless_a_policy_allows_it(rendering: Renderin
         for rule in named(objects, "NetworkPolicy", "services-to-kafka-and-mongodb")["spec"]["egress"]
         for port in rule["ports"]
     }
-    assert data_ports == {9092, 27017}
+    kafka_port = int(common_settings(objects)["HUB_KAFKA_BOOTSTRAP_SERVERS"].rsplit(":", 1)[1])
+    assert data_ports == {kafka_port, 27017}
     https = named(objects, "NetworkPolicy", "sync-to-client-systems")["spec"]
     assert https["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "sync"}}
     assert [p["port"] for p in https["egress"][0]["ports"]] == [443]
+
+
+def test_production_kafka_is_tls_with_a_scram_user_per_service_allowed_only_its_topics(
+    rendering: Rendering,
+) -> None:
+    objects = rendering.overlays["production"]
+    listeners = named(objects, "Kafka", "hub-kafka")["spec"]["kafka"]["listeners"]
+    assert [(lst["port"], lst["tls"], lst["authentication"]["type"]) for lst in listeners] == [
+        (9093, True, "scram-sha-512")
+    ]
+    settings = common_settings(objects)
+    assert settings["HUB_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert settings["HUB_KAFKA_BOOTSTRAP_SERVERS"].endswith(":9093")
+    users = {u["metadata"]["name"]: u for u in of_kind(objects, "KafkaUser")}
+    assert set(SERVICES) <= users.keys()
+    for service in SERVICES:
+        env = {
+            e["name"]: e
+            for e in named(objects, "Deployment", service)["spec"]["template"]["spec"]["containers"][0]["env"]
+        }
+        assert env["HUB_KAFKA_SASL_USERNAME"]["value"] == service
+        assert env["HUB_KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == service
+    reads = {
+        name: {
+            acl["resource"]["name"]
+            for acl in user["spec"]["authorization"]["acls"]
+            if acl["resource"]["type"] == "topic" and "Read" in acl["operations"]
+        }
+        for name, user in users.items()
+    }
+    assert reads["aggregator"] == set(AGGREGATOR_TOPICS)
+    assert reads["sync"] == {SYNC_COMMANDS}
+
+
+def test_dev_kafka_stays_plain_inside_the_cluster(rendering: Rendering) -> None:
+    objects = rendering.overlays["dev"]
+    assert not of_kind(objects, "KafkaUser")
+    assert common_settings(objects).get("HUB_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT") == "PLAINTEXT"
+
+
+def common_settings(objects: list[Manifest]) -> dict[str, str]:
+    """The hub-common ConfigMap's data (its generated name carries a hash)."""
+    maps = [o for o in of_kind(objects, "ConfigMap") if o["metadata"]["name"].startswith("hub-common")]
+    assert len(maps) == 1
+    data: dict[str, str] = maps[0]["data"]
+    return data
 
 
 def test_the_image_installs_exactly_the_runtime_pins_of_requirements_lock() -> None:
