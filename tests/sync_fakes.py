@@ -11,7 +11,7 @@ from services.sync.connectors.base import ChangedRecord, ClientSystemError, Feed
 from services.sync.repository import CompanySyncState
 from shared.events import EventBase
 from shared.ids import CompanyId
-from shared.records import AgedBalance, LedgerAccount, SalesInvoice
+from shared.records import AgedBalance, LedgerAccount, LedgerEntry, SalesInvoice
 
 E = TypeVar("E", bound=EventBase)
 
@@ -72,6 +72,7 @@ class ScriptedConnector:
     company_errors: dict[str, Exception] = field(default_factory=dict)
     requests: list[tuple[str, datetime | None]] = field(default_factory=list)
     ledger: dict[str, list[LedgerAccount]] = field(default_factory=dict)
+    entries: dict[str, list[LedgerEntry]] = field(default_factory=dict)
 
     def add_company(self, company: RemoteCompany, *invoices: SalesInvoice) -> RemoteCompany:
         """A company the client's system lists, with its invoices."""
@@ -145,6 +146,21 @@ class ScriptedConnector:
     async def aged_payables(self, company: RemoteCompany) -> list[AgedBalance]:  # noqa: ARG002
         """An empty aged payables report."""
         return []
+
+    async def aged_receivables(self, company: RemoteCompany) -> list[AgedBalance]:  # noqa: ARG002
+        """An empty aged receivables report."""
+        return []
+
+    async def ledger_entries_since(
+        self, company: RemoteCompany, since: datetime | None
+    ) -> AsyncIterator[list[LedgerEntry]]:
+        """The scripted company's G/L entries modified at or after `since`, a page at a time."""
+        rows = sorted(
+            (e for e in self.entries.get(company.id, []) if since is None or e.last_modified_at >= since),
+            key=lambda e: (e.last_modified_at, e.entry_number),
+        )
+        for start in range(0, len(rows), self.page_size):
+            yield rows[start : start + self.page_size]
 
 
 class MovableClock:

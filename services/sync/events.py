@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from services.sync.connectors.base import ChangedRecord
+from services.sync.ledger_feed import ledger_events
 from services.sync.publishing import EventFactory
 from services.sync.pulling import PulledChanges
 from shared.events import (
@@ -27,7 +28,7 @@ def record_events(company_id: CompanyId, pulled: PulledChanges, today: date) -> 
         factories.append(
             lambda seq: AgedPayablesReported(company_id=company_id, seq=seq, as_of=today, vendors=vendors)
         )
-    return factories
+    return factories + ledger_events(company_id, pulled.ledger_entries, pulled.aged_receivables, today)
 
 
 def _account_event(company_id: CompanyId, account: LedgerAccount) -> EventFactory:

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from services.sync.connectors.base import FEEDS, ChangedRecord, Connector, RemoteCompany
+from services.sync.ledger_feed import LEDGER_FEED, pull_ledger_entries
 from services.sync.repository import CompanySyncState, Watermark
-from shared.records import AgedBalance, LedgerAccount, PurchaseInvoice
+from shared.records import AgedBalance, LedgerAccount, LedgerEntry, PurchaseInvoice
 
 LEDGER_LOOKBACK = timedelta(minutes=5)
 """On a first pull, G/L entries newer than this before now count as 'the ledger moved'."""
@@ -29,6 +30,8 @@ class PulledChanges:
     ledger_mark: datetime | None = None
     accounts: list[LedgerAccount] | None = None
     aged_payables: list[AgedBalance] | None = None
+    ledger_entries: list[LedgerEntry] = field(default_factory=list)
+    aged_receivables: list[AgedBalance] | None = None
 
 
 async def pull_changes(
@@ -42,16 +45,21 @@ async def pull_changes(
         records = [r async for page in connector.records_changed_since(company, feed, mark.at) for r in page]
         fresh += [r for r in records if not mark.already_sent(r.id, r.last_modified_at)]
         marks[feed] = mark.advanced(records)
+    entries, marks[LEDGER_FEED] = await pull_ledger_entries(
+        connector, company, marks.get(LEDGER_FEED, Watermark())
+    )
     ledger_since = state.ledger_mark or now - LEDGER_LOOKBACK
     ledger_moved = await connector.ledger_changed_since(company, ledger_since)
     if not _balances_may_have_moved(state, fresh, ledger_moved):
-        return PulledChanges(fresh, marks, ledger_since)
+        return PulledChanges(fresh, marks, ledger_since, ledger_entries=entries)
     return PulledChanges(
         fresh,
         marks,
         ledger_moved or ledger_since,
         accounts=await connector.accounts(company),
         aged_payables=await connector.aged_payables(company),
+        ledger_entries=entries,
+        aged_receivables=await connector.aged_receivables(company),
     )
 
 

@@ -310,3 +310,30 @@ def test_bc_enum_text_is_normalised(raw: object, shown: str) -> None:
 )
 def test_bc_dates_are_parsed_with_its_unset_date_as_none(raw: object, parsed: date | None) -> None:
     assert parse_date(raw) == parsed
+
+
+async def test_every_ledger_entry_arrives_once_and_the_ledger_balances(bc: Bc) -> None:
+    company, _ = await bc.company()
+    entries = [e async for page in bc.connector.ledger_entries_since(company, None) for e in page]
+
+    numbers = [e.entry_number for e in entries]
+    assert len(numbers) == len(set(numbers)) > 0
+    assert sum(e.debit_amount for e in entries) == sum(e.credit_amount for e in entries)
+    newest = max(e.last_modified_at for e in entries)
+    again = [e async for page in bc.connector.ledger_entries_since(company, newest) for e in page]
+    assert {e.entry_number for e in again} == {
+        e.entry_number for e in entries if e.last_modified_at == newest
+    }
+
+
+async def test_aged_receivables_arrive_with_their_ageing_buckets(bc: Bc) -> None:
+    company, _ = await bc.company()
+    lines = await bc.connector.aged_receivables(company)
+
+    assert lines
+    for line in lines:
+        assert line.period1_amount is not None
+        assert line.period2_amount is not None
+        assert line.period3_amount is not None
+        buckets = line.current_amount + line.period1_amount + line.period2_amount + line.period3_amount
+        assert buckets == line.balance_due

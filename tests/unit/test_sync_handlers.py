@@ -138,6 +138,7 @@ async def test_first_sync_announces_the_company_every_invoice_each_grant_and_a_s
         "sales_invoice.changed": 5,
         "access.granted": 2,
         "aged_payables.reported": 1,
+        "aged_receivables.reported": 1,
         "company_sync.succeeded": 1,
     }
     (discovered,) = world.sink.of_type(CompanyDiscovered)

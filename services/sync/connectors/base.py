@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
-from shared.records import AgedBalance, LedgerAccount, PurchaseInvoice, SalesDocument, SalesInvoice
+from shared.records import (
+    AgedBalance,
+    LedgerAccount,
+    LedgerEntry,
+    PurchaseInvoice,
+    SalesDocument,
+    SalesInvoice,
+)
 
 Feed = Literal["salesInvoices", "purchaseInvoices", "salesQuotes", "salesOrders", "salesCreditMemos"]
 FEEDS: tuple[Feed, ...] = (
@@ -57,4 +64,14 @@ class Connector(Protocol):
 
     async def aged_payables(self, company: RemoteCompany) -> list[AgedBalance]:
         """The aged payables report as of today, one line per vendor."""
+        ...
+
+    async def aged_receivables(self, company: RemoteCompany) -> list[AgedBalance]:
+        """The aged receivables report as of today, one line per customer."""
+        ...
+
+    def ledger_entries_since(
+        self, company: RemoteCompany, since: datetime | None
+    ) -> AsyncIterator[list[LedgerEntry]]:
+        """Pages of G/L entries modified at or after `since` (all when None)."""
         ...

@@ -16,6 +16,7 @@ from services.sync.connectors.base import RemoteCompany
 from shared.records import (
     AgedBalance,
     LedgerAccount,
+    LedgerEntry,
     PurchaseInvoice,
     SalesDocument,
     SalesDocumentKind,
@@ -113,7 +114,27 @@ def aged_balance(company: RemoteCompany, e: dict[str, Any]) -> AgedBalance:
         currency=_currency(company, e),
         balance_due=Decimal(e.get("balanceDue", 0)),
         current_amount=Decimal(e.get("currentAmount", 0)),
+        period1_amount=_optional_amount(e.get("period1Amount")),
+        period2_amount=_optional_amount(e.get("period2Amount")),
+        period3_amount=_optional_amount(e.get("period3Amount")),
     )
+
+
+def ledger_entry(e: dict[str, Any]) -> LedgerEntry:
+    """A `generalLedgerEntries` entity: a debit or a credit on one account, in the local currency."""
+    return LedgerEntry(
+        id=str(e["id"]),
+        entry_number=int(e["entryNumber"]),
+        account_number=str(e.get("accountNumber", "")),
+        posting_date=date.fromisoformat(str(e["postingDate"])[:10]),
+        debit_amount=Decimal(e.get("debitAmount", 0)),
+        credit_amount=Decimal(e.get("creditAmount", 0)),
+        last_modified_at=_modified(e),
+    )
+
+
+def _optional_amount(value: object) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
 
 
 def record_link(company: RemoteCompany, entity_set: str, status: str, number: str) -> str:

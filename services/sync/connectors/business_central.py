@@ -11,7 +11,7 @@ from services.sync.connectors import bc_mapping
 from services.sync.connectors.base import ChangedRecord, Feed, RemoteCompany
 from services.sync.connectors.bc_client import BusinessCentralClient
 from services.sync.settings import ClientConnection
-from shared.records import AgedBalance, LedgerAccount
+from shared.records import AgedBalance, LedgerAccount, LedgerEntry
 
 
 class BusinessCentralConnector:
@@ -52,6 +52,19 @@ class BusinessCentralConnector:
     async def aged_payables(self, company: RemoteCompany) -> list[AgedBalance]:
         """The aged payables report as of today, one line per vendor."""
         return [bc_mapping.aged_balance(company, e) async for e in self._all(company, "agedAccountsPayables")]
+
+    async def aged_receivables(self, company: RemoteCompany) -> list[AgedBalance]:
+        """The aged receivables report as of today, one line per customer."""
+        return [
+            bc_mapping.aged_balance(company, e) async for e in self._all(company, "agedAccountsReceivables")
+        ]
+
+    async def ledger_entries_since(
+        self, company: RemoteCompany, since: datetime | None
+    ) -> AsyncIterator[list[LedgerEntry]]:
+        """Pages of G/L entries modified at or after `since` (all when None), oldest first."""
+        async for page in self._client.pages(self._url(company, "generalLedgerEntries"), _since(since)):
+            yield [bc_mapping.ledger_entry(entity) for entity in page]
 
     async def _all(self, company: RemoteCompany, entity_set: str) -> AsyncIterator[dict[str, Any]]:
         async for page in self._client.pages(self._url(company, entity_set)):
