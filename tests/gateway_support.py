@@ -15,13 +15,23 @@ from shared.settings import ServiceSettings
 
 
 def gateway_settings(
-    mongo_url: str, database: str, accounts: dict[str, str], **overrides: Any
+    mongo_url: str,
+    database: str,
+    accounts: dict[str, str],
+    kafka_bootstrap_servers: str | None = None,
+    **overrides: Any,
 ) -> GatewaySettings:
-    """Settings for an in-process gateway with these accounts seeded."""
+    """Settings for an in-process gateway with these accounts seeded; without Kafka unless given one."""
+    common = ServiceSettings(
+        mongo_url=mongo_url,
+        mongo_database=database,
+        kafka_bootstrap_servers=kafka_bootstrap_servers or "unused:9092",
+    )
     return GatewaySettings(
-        common=ServiceSettings(mongo_url=mongo_url, mongo_database=database),
+        common=common,
         seed_accounts=tuple(AccountSeed(email=e, password=p) for e, p in accounts.items()),
         secure_cookies=False,
+        kafka_enabled=kafka_bootstrap_servers is not None,
         **overrides,
     )
 

@@ -9,6 +9,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.gateway.accounts import AccountStore
+from services.gateway.commands import CommandSink
+from services.gateway.refresh_jobs import RefreshJobStore
 from services.gateway.views import ViewStore
 from shared.ids import AccountantId
 from shared.mongo import Document
@@ -33,6 +35,18 @@ def get_views(request: Request) -> ViewStore:
     """The saved-views store."""
     views: ViewStore = request.app.state.views
     return views
+
+
+def get_refresh_jobs(request: Request) -> RefreshJobStore:
+    """The refresh-job store."""
+    jobs: RefreshJobStore = request.app.state.refresh_jobs
+    return jobs
+
+
+def get_commands(request: Request) -> CommandSink:
+    """Where commands to sync go (Kafka, or nowhere without it)."""
+    commands: CommandSink = request.app.state.commands
+    return commands
 
 
 def session_token(
@@ -63,4 +77,6 @@ Db = Annotated[AsyncDatabase[Document], Depends(get_db)]
 Accounts = Annotated[AccountStore, Depends(get_accounts)]
 CurrentAccountant = Annotated[AccountantId, Depends(current_accountant)]
 SavedViews = Annotated[ViewStore, Depends(get_views)]
+RefreshJobs = Annotated[RefreshJobStore, Depends(get_refresh_jobs)]
+Commands = Annotated[CommandSink, Depends(get_commands)]
 SessionToken = Annotated[str | None, Depends(session_token)]

@@ -19,11 +19,15 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 
 from services.gateway.accounts import AccountStore
+from services.gateway.messaging import Messaging
 from services.gateway.openapi import install_openapi
 from services.gateway.problems import install_problem_handlers
-from services.gateway.routes import companies, dashboard, session
+from services.gateway.refresh_jobs import RefreshJobStore
+from services.gateway.routes import companies, dashboard, refresh, session, stream
 from services.gateway.routes import tasks as task_routes
+from services.gateway.routes import reports as report_routes
 from services.gateway.routes import views as saved_views
+from services.gateway.routes.refresh import RefreshLimits
 from services.gateway.settings import GatewaySettings
 from services.gateway.tasks_client import TasksClient
 from services.gateway.views import ViewStore
@@ -41,18 +45,23 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     db = database(client, settings.common.mongo_database)
     accounts = AccountStore(db, timedelta(hours=settings.session_ttl_hours))
     views = ViewStore(db)
+    jobs = RefreshJobStore(db, timedelta(seconds=settings.refresh_timeout_seconds))
+    messaging = Messaging.create(settings, jobs)
     tasks_http = httpx.AsyncClient(base_url=settings.tasks_url, timeout=settings.tasks_timeout_seconds)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await accounts.create_indexes()
         await views.create_indexes()
+        await jobs.create_indexes()
+        await messaging.start()
         for seed in settings.seed_accounts:
             await accounts.ensure_account(seed.email, seed.password.get_secret_value())
         log.info("gateway_started", seeded_accounts=len(settings.seed_accounts))
         try:
             yield
         finally:
+            await messaging.stop()
             await tasks_http.aclose()
             await client.close()
 
@@ -65,17 +74,26 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.state.db = db
     app.state.accounts = accounts
     app.state.views = views
+    app.state.refresh_jobs = jobs
+    app.state.commands = messaging.commands
+    app.state.refresh_limits = RefreshLimits(
+        per_window=settings.refresh_jobs_per_minute, window=timedelta(minutes=1)
+    )
+    app.state.stream_poll_seconds = settings.stream_poll_seconds
     app.state.tasks_client = TasksClient(tasks_http)
     app.state.secure_cookies = settings.secure_cookies
     app.include_router(session.router)
     app.include_router(dashboard.router)
     app.include_router(companies.router)
     app.include_router(saved_views.router)
+    app.include_router(refresh.router)
+    app.include_router(stream.router)
     app.include_router(task_routes.router)
+    app.include_router(report_routes.router)
     install_problem_handlers(app, settings.max_body_bytes)
     install_openapi(app)
     serve_metrics(app, CollectorRegistry())
-    app.include_router(health_router({"mongo": lambda: ping(client)}))
+    app.include_router(health_router({"mongo": lambda: ping(client), **messaging.readiness()}))
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     index = settings.static_dir / "index.html"
 

@@ -32,4 +32,11 @@ class GatewaySettings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="larger request bodies get 413")
     tasks_url: str = Field(default="http://127.0.0.1:8003", description="the tasks service's internal API")
     tasks_timeout_seconds: float = Field(default=10.0, gt=0)
+    kafka_enabled: bool = Field(
+        default=True, description="false: no Kafka (reads only; refresh and grants answer 503)"
+    )
+    refresh_timeout_seconds: float = Field(default=300.0, gt=0, description="unanswered companies fail then")
+    refresh_jobs_per_minute: int = Field(default=10, ge=1, description="new refresh jobs per accountant")
+    progress_group_id: str = Field(default="gateway-refresh-progress")
+    stream_poll_seconds: float = Field(default=1.0, gt=0, description="how often /stream looks for changes")
     port: int = 8000

@@ -65,6 +65,7 @@ async def api(
         common=ServiceSettings(mongo_url=mongo_server.url, mongo_database=mongo_db.name),
         seed_accounts=(AccountSeed(email=ME, password=PASSWORD),),
         secure_cookies=False,
+        kafka_enabled=False,
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
