@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NAME ?=
 
-.PHONY: install run test lint format unit integration e2e deploy-check bench screenshot contracts
+.PHONY: install run test lint format unit integration e2e deploy-check bench screenshot contracts replay chaos
 
 install: $(STAMP)
 
@@ -49,6 +49,10 @@ deploy-check: install
 
 e2e: install
 	$(BIN)/pytest -q tests/e2e
+
+## replay: rebuild every aggregator projection from the topics and swap it in (HUB_*/AGGREGATOR_* settings)
+replay: install
+	$(BIN)/python -m services.aggregator.replay
 
 ## bench: every benchmark (or one: make bench NAME=freshness); results in bench/results and bench/RESULTS.md
 bench: install

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -16,6 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
+from services.aggregator.fence import ProjectionsSwappingError, SwapFence
 from services.aggregator.handlers import Clock, rederive_where_day_turned
 from services.aggregator.ledger import MongoLedgerStore
 from services.aggregator.metrics import AggregatorMetrics
@@ -38,27 +41,34 @@ def utc_now() -> datetime:
 
 def create_app(settings: AggregatorSettings, now: Clock = utc_now) -> FastAPI:
     """Wire the broker, the projection store and the health probes into one app."""
-    broker = make_broker(settings.common, client_id="aggregator")
+    # A client id per instance: a replay's swap waits until every member of the group has paused.
+    instance = f"aggregator-{socket.gethostname()}-{os.getpid()}"
+    broker = make_broker(settings.common, client_id=instance)
     client = connect(settings.common.mongo_url, app_name="aggregator")
     db = database(client, settings.common.mongo_database)
     store = MongoProjectionStore(db)
     ledger = MongoLedgerStore(db)
+    fence = SwapFence(db, instance, now)
     write_lock = asyncio.Lock()
     registry = CollectorRegistry()
     metrics = AggregatorMetrics(registry)
-    register_subscribers(broker, store, DeadLetters(broker), now, settings, write_lock, metrics, ledger)
+    register_subscribers(
+        broker, store, DeadLetters(broker), now, settings, write_lock, metrics, ledger, fence
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await store.create_indexes()
         await ledger.create_indexes()
         await broker.start()
-        rollover = asyncio.create_task(_watch_date_rollover(store, now, settings, write_lock))
+        rollover = asyncio.create_task(_watch_date_rollover(store, now, settings, write_lock, fence))
+        swaps = asyncio.create_task(_acknowledge_swaps(fence, write_lock))
         log.info("aggregator_started")
         try:
             yield
         finally:
             rollover.cancel()
+            swaps.cancel()
             await broker.stop()
             await client.close()
 
@@ -71,18 +81,32 @@ def create_app(settings: AggregatorSettings, now: Clock = utc_now) -> FastAPI:
 
 
 async def _watch_date_rollover(
-    store: ProjectionStore, now: Clock, settings: AggregatorSettings, lock: asyncio.Lock
+    store: ProjectionStore, now: Clock, settings: AggregatorSettings, lock: asyncio.Lock, fence: SwapFence
 ) -> None:
     """Overdue changes at midnight in each company's zone, with no event: re-derive then."""
     while True:
         await asyncio.sleep(settings.rollover_check_seconds)
         try:
             async with lock:
+                await fence.check()
                 count = await rederive_where_day_turned(store, now)
             if count:
                 log.info("figures_rederived_for_new_day", companies=count)
+        except ProjectionsSwappingError:
+            log.info("date_rollover_deferred_while_projections_are_swapped")
         except Exception:
             log.exception("date_rollover_failed_will_retry")
+
+
+async def _acknowledge_swaps(fence: SwapFence, lock: asyncio.Lock, interval: float = 0.5) -> None:
+    """Tell a replay, under the write lock, that this instance has no write in flight and will pause."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            async with lock:
+                await fence.acknowledge()
+        except Exception:
+            log.warning("swap_acknowledgement_failed_will_retry", exc_info=True)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from faststream.kafka.annotations import KafkaMessage
 from pydantic import ValidationError
 from pymongo.errors import PyMongoError
 
+from services.aggregator.fence import ProjectionsSwappingError, SwapFence
 from services.aggregator.handlers import Clock, apply_events
 from services.aggregator.ledger import LedgerStore, apply_ledger_entries
 from services.aggregator.metrics import AggregatorMetrics
@@ -36,6 +37,7 @@ def register_subscribers(
     write_lock: asyncio.Lock,
     metrics: AggregatorMetrics,
     ledger: LedgerStore,
+    fence: SwapFence,
 ) -> None:
     """Subscribe the aggregator to every topic it projects, in batches, at-least-once."""
 
@@ -60,8 +62,13 @@ def register_subscribers(
         try:
             with metrics.batch_seconds.time():
                 async with write_lock:
+                    await fence.check()
                     await apply_ledger_entries(events, ledger)
                     await apply_events(events, store, now)
+        except ProjectionsSwappingError:
+            log.info("paused_while_projections_are_swapped", events=len(events))
+            await asyncio.sleep(settings.retry_backoff_seconds)
+            raise
         except PyMongoError:
             log.warning("projection_write_failed_will_retry", events=len(events), exc_info=True)
             await asyncio.sleep(settings.retry_backoff_seconds)

@@ -1,0 +1,90 @@
+"""Compare two sets of projections (say, live and a clean replay): which company and figure differ.
+
+Read models are compared document by document and field by field (nested fields by their dotted
+path), so a difference names the collection, the company, the row (accountant x company, task...)
+and the figure, with both values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.mongo import Document
+
+# Everything the gateway reads, plus the ledger buckets the reports are computed from.
+COMPARED = ("company_figures", "company_details", "dashboard_rows", "my_tasks", "agg_ledger")
+# Wall-clock stamps that legitimately differ between two runs over the same events.
+IGNORED = frozenset({"updated_at", "derived_at", "applied_at"})
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One figure that differs between two projections of the same events."""
+
+    collection: str
+    company_id: str
+    document: str
+    figure: str
+    left: Any
+    right: Any
+
+    def __str__(self) -> str:
+        return (
+            f"{self.collection}: company {self.company_id}, {self.document}: "
+            f"{self.figure} is {self.left!r} on the left but {self.right!r} on the right"
+        )
+
+
+async def compare_projections(
+    left: AsyncDatabase[Document],
+    right: AsyncDatabase[Document],
+    companies: Collection[str] | None = None,
+    collections: Iterable[str] = COMPARED,
+    ignore: frozenset[str] = IGNORED,
+) -> list[Difference]:
+    """Every figure that differs between `left` and `right` (of `companies`, or all)."""
+    query: Document = {} if companies is None else {"company_id": {"$in": sorted(companies)}}
+    differences: list[Difference] = []
+    for name in collections:
+        ours = {d["_id"]: d async for d in left[name].find(query)}
+        theirs = {d["_id"]: d async for d in right[name].find(query)}
+        for key in sorted(ours.keys() | theirs.keys(), key=str):
+            a, b = ours.get(key), theirs.get(key)
+            company = str((a or b or {}).get("company_id", key))
+            if a is None or b is None:
+                differences.append(Difference(name, company, str(key), "(whole document)", a, b))
+                continue
+            differences += [
+                Difference(name, company, str(key), path, x, y)
+                for path, x, y in field_differences(a, b, ignore)
+            ]
+    return differences
+
+
+def field_differences(
+    a: Document, b: Document, ignore: frozenset[str], prefix: str = ""
+) -> list[tuple[str, Any, Any]]:
+    """The dotted paths where two documents differ, with both values (missing is None)."""
+    found: list[tuple[str, Any, Any]] = []
+    for field in sorted(a.keys() | b.keys()):
+        if field in ignore:
+            continue
+        x, y = a.get(field), b.get(field)
+        if isinstance(x, dict) and isinstance(y, dict):
+            found += field_differences(x, y, ignore, f"{prefix}{field}.")
+        elif x != y:
+            found.append((f"{prefix}{field}", x, y))
+    return found
+
+
+def describe(differences: list[Difference], most: int = 10) -> str:
+    """A readable summary for a failing assertion: the first differences and how many in all."""
+    if not differences:
+        return "projections are equal"
+    lines = [str(d) for d in differences[:most]]
+    more = f"\n... and {len(differences) - most} more" if len(differences) > most else ""
+    return f"{len(differences)} difference(s):\n" + "\n".join(lines) + more
