@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from shared.ids import AccountantId, accountant_id
 from shared.mongo import Document
@@ -36,6 +37,15 @@ class AccountStore:
         await self._accounts.update_one(
             {"_id": account}, {"$setOnInsert": {"password_hash": hashed}}, upsert=True
         )
+
+    async def create_account(self, email: str, password: str) -> AccountantId | None:
+        """A new account; None when one with this email exists already (its password is untouched)."""
+        account = accountant_id(email)
+        try:
+            await self._accounts.insert_one({"_id": account, "password_hash": self._hasher.hash(password)})
+        except DuplicateKeyError:
+            return None
+        return account
 
     async def verify_password(self, email: str, password: str) -> AccountantId | None:
         """The accountant when the password matches, else None (same answer for unknown emails)."""

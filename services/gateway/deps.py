@@ -10,13 +10,17 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.gateway.accounts import AccountStore
 from services.gateway.commands import CommandSink
+from services.gateway.oidc import OidcVerifier, looks_like_jwt
 from services.gateway.refresh_jobs import RefreshJobStore
 from services.gateway.views import ViewStore
 from shared.ids import AccountantId
 from shared.mongo import Document
 
 SESSION_COOKIE = "hub_session"
-_bearer = HTTPBearer(auto_error=False, description="a token from POST /api/v1/session")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="a token from POST /api/v1/session (or /accounts), or one from the firm's OpenID provider",
+)
 
 
 def get_db(request: Request) -> AsyncDatabase[Document]:
@@ -59,11 +63,16 @@ def session_token(
 
 
 async def current_accountant(
+    request: Request,
     token: Annotated[str | None, Depends(session_token)],
     accounts: Annotated[AccountStore, Depends(get_accounts)],
 ) -> AccountantId:
-    """The signed-in accountant; 401 with what to do otherwise."""
-    owner = await accounts.session_owner(token) if token else None
+    """The signed-in accountant (a session, or a token from the firm's OpenID provider); 401 otherwise."""
+    oidc: OidcVerifier | None = request.app.state.oidc
+    if token and oidc is not None and looks_like_jwt(token):
+        owner = await oidc.accountant(token)
+    else:
+        owner = await accounts.session_owner(token) if token else None
     if owner is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

@@ -20,12 +20,14 @@ from prometheus_client import CollectorRegistry
 
 from services.gateway.accounts import AccountStore
 from services.gateway.messaging import Messaging
+from services.gateway.oidc import oidc_verifier
 from services.gateway.openapi import install_openapi
 from services.gateway.problems import install_problem_handlers
 from services.gateway.refresh_jobs import RefreshJobStore
+from services.gateway.routes import accounts as accounts_routes
 from services.gateway.routes import companies, dashboard, refresh, session, stream
-from services.gateway.routes import tasks as task_routes
 from services.gateway.routes import reports as report_routes
+from services.gateway.routes import tasks as task_routes
 from services.gateway.routes import views as saved_views
 from services.gateway.routes.refresh import RefreshLimits
 from services.gateway.settings import GatewaySettings
@@ -47,6 +49,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     views = ViewStore(db)
     jobs = RefreshJobStore(db, timedelta(seconds=settings.refresh_timeout_seconds))
     messaging = Messaging.create(settings, jobs)
+    oidc_http = httpx.AsyncClient(timeout=10)
     tasks_http = httpx.AsyncClient(base_url=settings.tasks_url, timeout=settings.tasks_timeout_seconds)
 
     @contextlib.asynccontextmanager
@@ -62,6 +65,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             yield
         finally:
             await messaging.stop()
+            await oidc_http.aclose()
             await tasks_http.aclose()
             await client.close()
 
@@ -80,9 +84,12 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         per_window=settings.refresh_jobs_per_minute, window=timedelta(minutes=1)
     )
     app.state.stream_poll_seconds = settings.stream_poll_seconds
+    app.state.public_email_domains = frozenset(settings.public_email_domains)
+    app.state.oidc = oidc_verifier(settings, oidc_http)
     app.state.tasks_client = TasksClient(tasks_http)
     app.state.secure_cookies = settings.secure_cookies
     app.include_router(session.router)
+    app.include_router(accounts_routes.router)
     app.include_router(dashboard.router)
     app.include_router(companies.router)
     app.include_router(saved_views.router)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -39,4 +39,28 @@ class GatewaySettings(BaseSettings):
     refresh_jobs_per_minute: int = Field(default=10, ge=1, description="new refresh jobs per accountant")
     progress_group_id: str = Field(default="gateway-refresh-progress")
     stream_poll_seconds: float = Field(default=1.0, gt=0, description="how often /stream looks for changes")
+    oidc_issuer: str | None = Field(default=None, description="accept bearer tokens from this OpenID issuer")
+    oidc_audience: str | None = Field(default=None, description="the `aud` those tokens must carry")
+    oidc_jwks_url: str | None = Field(default=None, description="where the issuer publishes its signing keys")
+    public_email_domains: tuple[str, ...] = Field(
+        default=(
+            "gmail.com",
+            "googlemail.com",
+            "outlook.com",
+            "hotmail.com",
+            "live.com",
+            "yahoo.com",
+            "icloud.com",
+        ),
+        description="sign-up needs a work email: addresses at these domains are refused",
+    )
     port: int = 8000
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> GatewaySettings:
+        given = [self.oidc_issuer, self.oidc_audience, self.oidc_jwks_url]
+        if any(given) and not all(given):
+            raise ValueError(
+                "set GATEWAY_OIDC_ISSUER, GATEWAY_OIDC_AUDIENCE and GATEWAY_OIDC_JWKS_URL together"
+            )
+        return self

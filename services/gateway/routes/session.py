@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
+from services.gateway.accounts import AccountStore
 from services.gateway.deps import SESSION_COOKIE, Accounts, CurrentAccountant, SessionToken
 from services.gateway.schemas import Problem, SessionOut, SignedIn, SignIn
+from shared.ids import AccountantId
 
 router = APIRouter(prefix="/api/v1/session", tags=["session"])
 
@@ -16,6 +18,13 @@ async def sign_in(body: SignIn, request: Request, response: Response, accounts: 
     account = await accounts.verify_password(body.email, body.password)
     if account is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="Unknown email or wrong password.")
+    return await start_session(account, request, response, accounts)
+
+
+async def start_session(
+    account: AccountantId, request: Request, response: Response, accounts: AccountStore
+) -> SessionOut:
+    """Open a session: its token for API clients, and as an HttpOnly cookie for the browser."""
     token = await accounts.open_session(account)
     response.set_cookie(
         SESSION_COOKIE,
