@@ -122,7 +122,8 @@ class MongoProjectionStore:
                 ReplaceOne({"_id": row_id(a, f.company_id)}, row_document(a, f), upsert=True) for a in granted
             ]
             row_writes += [DeleteOne({"_id": row_id(a, f.company_id)}) for a in sorted(f.revoked_from)]
-        await self._rows.bulk_write(row_writes, ordered=True)
+        if row_writes:
+            await self._rows.bulk_write(row_writes, ordered=True)
         task_writes = [w for f in figures for w in my_tasks_writes(task_view(f), f.tasks)]
         await self._my_tasks.bulk_write(task_writes, ordered=True)
 

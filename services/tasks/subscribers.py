@@ -84,14 +84,22 @@ async def apply(event: HubEvent, service: TaskService, store: TaskStore) -> None
 
 
 async def _decode_wanted(records: Sequence[Any], dead_letters: DeadLetters) -> list[HubEvent]:
+    """Our events only: by the `event_type` header when the producer set one, else by decoding.
+
+    A poison message named ours by its header is parked; one without a header is the
+    aggregator's to park (it reads the same topics), so it is only logged here."""
     events: list[HubEvent] = []
     for record in records:
-        headers = dict(record.headers or ())
-        if headers.get("event_type") not in WANTED:
+        kind = dict(record.headers or ()).get("event_type")
+        if kind is not None and kind not in WANTED:
             continue
         try:
-            events.append(decode_event(record.value))
+            event = decode_event(record.value)
         except ValidationError as error:
-            log.warning("poison_event_parked", topic=record.topic, offset=record.offset)
-            await dead_letters.park(record.topic, record.key, record.value, str(error)[:500])
+            log.warning("undecodable_event", topic=record.topic, offset=record.offset, ours=kind is not None)
+            if kind is not None:
+                await dead_letters.park(record.topic, record.key, record.value, str(error)[:500])
+            continue
+        if event.event_type.encode() in WANTED:
+            events.append(event)
     return events
