@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.aggregator.documents import record_write
 from services.gateway.reports.books import Account, AgedLine, AgedReport, Books, day_movements
+from shared.events import AccountChanged, LedgerEntriesPosted
+from shared.ids import CompanyId
+from shared.mongo import Document
+from shared.records import LedgerAccount, LedgerEntry
 
 CHART = (
     Account("10100", "Checking Account", "Assets", "Cash"),
@@ -27,6 +34,7 @@ CHART = (
 )
 CASH = ("10100", "10200")
 Entry = tuple[str, date, Decimal, Decimal]
+MOMENT = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -110,3 +118,46 @@ def balance(entries: list[Entry], accounts: tuple[str, ...], at: date, since: da
         ),
         Decimal(0),
     )
+
+
+def posted(company: CompanyId, seq: int, entries: list[LedgerEntry]) -> LedgerEntriesPosted:
+    """A LedgerEntriesPosted event."""
+    return LedgerEntriesPosted(company_id=company, seq=seq, entries=tuple(entries))
+
+
+def ledger_entries() -> list[LedgerEntry]:
+    """The entries of 400 postings over 2025 and most of 2026, numbered from 1, as sync publishes them."""
+    return [
+        LedgerEntry(
+            id=f"e-{n}",
+            entry_number=n,
+            account_number=account,
+            posting_date=day,
+            debit_amount=debit,
+            credit_amount=credit,
+            last_modified_at=MOMENT,
+        )
+        for n, (account, day, debit, credit) in enumerate(entries_of(postings(400, date(2025, 1, 1), 600)), 1)
+    ]
+
+
+async def store_chart(db: AsyncDatabase[Document], company: CompanyId) -> None:
+    """The builder's chart stored as the aggregator stores AccountChanged records."""
+    accounts = [
+        AccountChanged(
+            company_id=company,
+            seq=1000 + i,
+            account=LedgerAccount(
+                id=a.number,
+                number=a.number,
+                name=a.name,
+                category=a.category,
+                sub_category=a.sub_category,
+                posting=True,
+                balance=Decimal(0),
+                currency="GBP",
+            ),
+        )
+        for i, a in enumerate(CHART)
+    ]
+    await db["agg_records"].bulk_write([record_write(e) for e in accounts])

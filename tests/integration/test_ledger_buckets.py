@@ -3,67 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import date
 
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.aggregator.documents import record_write
 from services.aggregator.ledger import MongoLedgerStore, apply_ledger_entries
 from services.gateway.reports.catalog import ALL, statements_for
 from services.gateway.reports_query import load_books
-from shared.events import AccountChanged, LedgerEntriesPosted
 from shared.ids import CompanyId
 from shared.mongo import Document
-from shared.records import LedgerAccount, LedgerEntry
-from tests.report_books import CHART, balance, entries_of, postings
+from tests.report_books import CHART, balance, entries_of, ledger_entries, posted, postings, store_chart
 
 pytestmark = pytest.mark.integration
-MOMENT = datetime(2026, 11, 1, tzinfo=UTC)
 
 
-def posted(company: CompanyId, seq: int, entries: list[LedgerEntry]) -> LedgerEntriesPosted:
-    return LedgerEntriesPosted(company_id=company, seq=seq, entries=tuple(entries))
-
-
-def ledger_entries() -> list[LedgerEntry]:
-    return [
-        LedgerEntry(
-            id=f"e-{n}",
-            entry_number=n,
-            account_number=account,
-            posting_date=day,
-            debit_amount=debit,
-            credit_amount=credit,
-            last_modified_at=MOMENT,
-        )
-        for n, (account, day, debit, credit) in enumerate(entries_of(postings(400, date(2025, 1, 1), 600)), 1)
-    ]
-
-
-async def store_chart(db: AsyncDatabase[Document], company: CompanyId) -> None:
-    accounts = [
-        AccountChanged(
-            company_id=company,
-            seq=1000 + i,
-            account=LedgerAccount(
-                id=a.number,
-                number=a.number,
-                name=a.name,
-                category=a.category,
-                sub_category=a.sub_category,
-                posting=True,
-                balance=Decimal(0),
-                currency="GBP",
-            ),
-        )
-        for i, a in enumerate(CHART)
-    ]
-    await db["agg_records"].bulk_write([record_write(e) for e in accounts])
-
-
-async def test_redelivered_and_overlapping_entries_are_counted_once(mongo_db: AsyncDatabase[Document]) -> None:
+async def test_redelivered_and_overlapping_entries_are_counted_once(
+    mongo_db: AsyncDatabase[Document],
+) -> None:
     company = CompanyId(f"c-{uuid.uuid4().hex[:8]}")
     store = MongoLedgerStore(mongo_db)
     await store.create_indexes()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal, get_args
 
 from services.gateway.reports.aged import aged_payables, aged_receivables
 from services.gateway.reports.books import Books, Ledger
@@ -14,6 +15,15 @@ from services.gateway.reports.statements import balance_sheet, cash_flow, income
 from services.gateway.reports.trial_balance import trial_balance
 
 ALL = "financial-statements"
+ReportName = Literal[
+    "financial-statements",
+    "balance-sheet",
+    "income-statement",
+    "cash-flow",
+    "trial-balance",
+    "aged-receivables",
+    "aged-payables",
+]
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,8 @@ REPORTS: tuple[ReportKind, ...] = (
     ReportKind("aged-payables", "Aged payables"),
 )
 REPORT_NAMES = tuple(r.name for r in REPORTS)
+if set(REPORT_NAMES) != set(get_args(ReportName)):  # pragma: no cover - a programming error, caught on import
+    raise RuntimeError("ReportName and REPORTS must list the same workbooks")
 
 
 def statements_for(name: str, books: Books, period_end: date) -> list[Statement]:
