@@ -24,8 +24,8 @@ from services.gateway.oidc import oidc_verifier
 from services.gateway.openapi import install_openapi
 from services.gateway.problems import install_problem_handlers
 from services.gateway.refresh_jobs import RefreshJobStore
+from services.gateway.routes import access, companies, dashboard, refresh, session, stream
 from services.gateway.routes import accounts as accounts_routes
-from services.gateway.routes import companies, dashboard, refresh, session, stream
 from services.gateway.routes import reports as report_routes
 from services.gateway.routes import tasks as task_routes
 from services.gateway.routes import views as saved_views
@@ -95,6 +95,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(saved_views.router)
     app.include_router(refresh.router)
     app.include_router(stream.router)
+    app.include_router(access.router)
     app.include_router(task_routes.router)
     app.include_router(report_routes.router)
     install_problem_handlers(app, settings.max_body_bytes)

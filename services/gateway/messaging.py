@@ -14,8 +14,9 @@ from services.gateway.progress import register_progress_subscriber
 from services.gateway.refresh_jobs import RefreshJobStore
 from services.gateway.settings import GatewaySettings
 from shared.commands import CommandBase, CommandPublisher
+from shared.events import EventBase
 from shared.health import ReadinessCheck
-from shared.kafka import make_broker
+from shared.kafka import EventPublisher, make_broker
 
 
 class KafkaCommands:
@@ -23,11 +24,19 @@ class KafkaCommands:
 
     def __init__(self, broker: KafkaBroker) -> None:
         self._publisher = CommandPublisher(broker)
+        self._events = EventPublisher(broker)
 
     async def send(self, topic: str, commands: Sequence[CommandBase]) -> None:
         """Send and wait for acknowledgement."""
         try:
             await self._publisher.send(topic, commands)
+        except (KafkaError, OSError) as error:
+            raise CommandsUnavailableError(type(error).__name__) from error
+
+    async def publish(self, topic: str, events: Sequence[EventBase]) -> None:
+        """Publish and wait for acknowledgement."""
+        try:
+            await self._events.publish(topic, events)
         except (KafkaError, OSError) as error:
             raise CommandsUnavailableError(type(error).__name__) from error
 
