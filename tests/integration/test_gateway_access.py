@@ -17,7 +17,7 @@ from deploy.local.mongo import MongoServer
 from services.aggregator.main import create_app as create_aggregator
 from services.aggregator.settings import AggregatorSettings
 from shared.events import encode_event
-from shared.ids import CompanyId
+from shared.ids import AccountantId, CompanyId
 from shared.mongo import Document
 from shared.settings import ServiceSettings
 from shared.topics import ACCESS_EVENTS, COMPANY_RECORDS
@@ -72,7 +72,7 @@ async def firms(
     await producer.start()
     for topic, event in (
         (COMPANY_RECORDS, company_discovered(company, 1)),
-        (ACCESS_EVENTS, granted(company, 2, ann)),
+        (ACCESS_EVENTS, granted(company, 2, AccountantId(ann))),
     ):
         await producer.send_and_wait(topic, encode_event(event), key=company.encode())
     await producer.stop()
