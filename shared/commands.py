@@ -71,6 +71,22 @@ class RegisterClient(CommandBase):
         return self.connection_id
 
 
+class CompleteUserTaskRequested(CommandBase):
+    """Complete a user task in the client's system (the hub's write-back); the outcome comes back
+    as a ClientUserTaskWriteBack event on company.records carrying `task_id`."""
+
+    event_type: Literal["client_user_task.complete_requested"] = "client_user_task.complete_requested"
+    schema_version: Literal[1] = 1
+    company_id: CompanyId = Field(min_length=1, max_length=200)
+    task_id: str = Field(min_length=1, max_length=100, description="the hub's task id")
+    remote_id: str = Field(min_length=1, max_length=100, description="the task's id in the client's system")
+
+    @property
+    def key(self) -> str:
+        """Keyed by company, behind that company's other work."""
+        return self.company_id
+
+
 def encode_command(command: CommandBase) -> bytes:
     """Serialise a command for Kafka."""
     return command.model_dump_json().encode()

@@ -19,7 +19,6 @@ from shared.topics import (
     ACCESS_EVENTS,
     COMPANY_RECORDS,
     COMPANY_SYNC_STATUS,
-    SYNC_COMMANDS,
     TASKS_EVENTS,
     dead_letter_topic,
 )
@@ -40,7 +39,6 @@ TOPIC_EVENTS: dict[str, tuple[type[ev.EventBase], ...]] = {
     COMPANY_SYNC_STATUS: (ev.CompanySyncSucceeded, ev.CompanySyncFailed),
     ACCESS_EVENTS: (ev.AccessGranted, ev.AccessRevoked),
     TASKS_EVENTS: ev.TASK_EVENTS,
-    SYNC_COMMANDS: (ev.CompleteClientUserTask,),
 }
 
 

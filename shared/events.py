@@ -204,16 +204,6 @@ TaskEvent = TaskCreated | TaskAssigned | TaskRescheduled | TaskCompleted | TaskR
 TASK_EVENTS = (TaskCreated, TaskAssigned, TaskRescheduled, TaskCompleted, TaskReopened)
 
 
-class CompleteClientUserTask(EventBase):
-    """A command on sync.commands: complete a user task in the client's system (write-back)."""
-
-    event_type: Literal["client_user_task.complete_requested"] = "client_user_task.complete_requested"
-    schema_version: Literal[1] = 1
-    task_id: str
-    remote_id: str
-    requested_by: str
-
-
 HubEvent = Annotated[
     SalesInvoiceChanged
     | PurchaseInvoiceChanged
@@ -233,8 +223,7 @@ HubEvent = Annotated[
     | TaskAssigned
     | TaskRescheduled
     | TaskCompleted
-    | TaskReopened
-    | CompleteClientUserTask,
+    | TaskReopened,
     Field(discriminator="event_type"),
 ]
 

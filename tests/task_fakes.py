@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from services.tasks.repository import StoredTask
+from shared.commands import CommandBase
 from shared.events import AccessGranted, AccessRevoked, EventBase
 from shared.ids import AccountantId, CompanyId
 
@@ -69,9 +70,15 @@ class RecordingSink:
 
     def __init__(self) -> None:
         self.published: list[tuple[str, EventBase]] = []
+        self.commands: list[tuple[str, CommandBase]] = []
         self.fail = False
 
     async def publish(self, topic: str, events: Sequence[EventBase]) -> None:
         if self.fail:
             raise ConnectionError("broker unreachable")
         self.published += [(topic, e) for e in events]
+
+    async def send(self, topic: str, commands: Sequence[CommandBase]) -> None:
+        if self.fail:
+            raise ConnectionError("broker unreachable")
+        self.commands += [(topic, c) for c in commands]

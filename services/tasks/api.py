@@ -109,7 +109,7 @@ async def _run(pending: Awaitable[UserTask]) -> UserTask:
         ) from None
     except TaskRuleError as error:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            422,
             detail=[{"loc": ["body", error.field], "msg": str(error), "type": "value_error"}],
         ) from None
     except ConflictError:

@@ -16,10 +16,10 @@ import structlog
 from services.tasks import rules
 from services.tasks.repository import OutboxEntry, StoredTask, TaskStore
 from services.tasks.rules import Change, TaskRuleError
+from shared.commands import CommandBase, CompleteUserTaskRequested
 from shared.events import (
     ClientUserTasksReported,
     ClientUserTaskWriteBack,
-    CompleteClientUserTask,
     EventBase,
     TaskAssigned,
     TaskCompleted,
@@ -61,6 +61,14 @@ class EventSink(Protocol):
         ...
 
 
+class CommandSink(Protocol):
+    """Sends commands (shared.commands.CommandPublisher, or a fake in unit tests)."""
+
+    async def send(self, topic: str, commands: Sequence[CommandBase]) -> None:
+        """Send and wait for acknowledgement."""
+        ...
+
+
 @dataclass(frozen=True)
 class NewTask:
     """What the gateway sends to create a task."""
@@ -88,6 +96,7 @@ class TaskService:
 
     store: TaskStore
     sink: EventSink
+    commands: CommandSink
     now: Clock
 
     async def create(self, caller: AccountantId, company_id: CompanyId, new: NewTask) -> UserTask:
@@ -211,7 +220,7 @@ class TaskService:
         version = stored.version if stored else 0
         company_id = CompanyId(changes[-1].task.company_id)
         write_back = any(c.write_back for c in changes)
-        seqs = iter(await self.store.reserve_seqs(company_id, len(changes) + int(write_back)))
+        seqs = iter(await self.store.reserve_seqs(company_id, len(changes)))
         entries: list[OutboxEntry] = []
         for offset, change in enumerate(changes, start=1):
             event = _EVENTS[change.kind](
@@ -220,11 +229,10 @@ class TaskService:
             entries.append(_entry(TASKS_EVENTS, event))
         last = changes[-1].task
         if write_back and last.remote_id is not None:
-            command = CompleteClientUserTask(
-                company_id=company_id, seq=next(seqs), task_id=last.id, remote_id=last.remote_id,
-                requested_by=last.assignee,
-            )  # fmt: skip
-            entries.append(_entry(SYNC_COMMANDS, command))
+            command = CompleteUserTaskRequested(
+                correlation_id=last.id, company_id=company_id, task_id=last.id, remote_id=last.remote_id
+            )
+            entries.append(OutboxEntry(str(command.command_id), SYNC_COMMANDS, command.model_dump_json()))
         pending = write_back or (bool(stored and stored.write_back_pending) and not write_back_done)
         outbox = (stored.outbox if stored else ()) + tuple(entries)
         new = StoredTask(last, version + len(changes), pending, outbox)
@@ -234,11 +242,16 @@ class TaskService:
         return True
 
     async def _publish(self, task_id: str, entries: Sequence[OutboxEntry]) -> None:
-        by_topic: dict[str, list[EventBase]] = {}
-        for entry in entries:
-            by_topic.setdefault(entry.topic, []).append(decode_event(entry.value.encode()))
-        for topic, events in by_topic.items():
-            await self.sink.publish(topic, events)
+        events = [decode_event(e.value.encode()) for e in entries if e.topic == TASKS_EVENTS]
+        commands = [
+            CompleteUserTaskRequested.model_validate_json(e.value)
+            for e in entries
+            if e.topic == SYNC_COMMANDS
+        ]
+        if events:
+            await self.sink.publish(TASKS_EVENTS, events)
+        if commands:
+            await self.commands.send(SYNC_COMMANDS, commands)
         await self.store.clear_outbox(task_id, [e.event_id for e in entries])
 
     async def _check_granted(self, caller: AccountantId, company_id: CompanyId) -> None:

@@ -22,6 +22,7 @@ from services.tasks.handlers import Clock, TaskService
 from services.tasks.repository import MongoTaskStore
 from services.tasks.settings import TasksSettings
 from services.tasks.subscribers import register_subscribers
+from shared.commands import CommandPublisher
 from shared.health import health_router
 from shared.kafka import DeadLetters, EventPublisher, make_broker
 from shared.logging import configure_logging
@@ -41,7 +42,7 @@ def create_app(settings: TasksSettings, now: Clock = utc_now) -> FastAPI:
     broker = make_broker(settings.common, client_id="tasks")
     client = connect(settings.common.mongo_url, app_name="tasks")
     store = MongoTaskStore(database(client, settings.common.mongo_database))
-    service = TaskService(store, EventPublisher(broker), now)
+    service = TaskService(store, EventPublisher(broker), CommandPublisher(broker), now)
     register_subscribers(broker, service, store, DeadLetters(broker), settings)
 
     @contextlib.asynccontextmanager

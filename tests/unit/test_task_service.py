@@ -8,11 +8,11 @@ import pytest
 
 from services.tasks.handlers import NewTask, NotFoundError, TaskPatch, TaskService
 from services.tasks.rules import TaskRuleError, client_task_id
+from shared.commands import CompleteUserTaskRequested
 from shared.events import (
     AccessGranted,
     ClientUserTasksReported,
     ClientUserTaskWriteBack,
-    CompleteClientUserTask,
     TaskAssigned,
     TaskCompleted,
     TaskCreated,
@@ -38,7 +38,7 @@ async def setup() -> tuple[TaskService, InMemoryTaskStore, RecordingSink]:
     for seq, who in enumerate((ANNA, BEN), start=1):
         await store.save_grant(AccessGranted(company_id=COMPANY, seq=seq, accountant_id=who))
     await store.save_grant(AccessGranted(company_id=OTHER, seq=1, accountant_id=EVE))
-    return TaskService(store, sink, lambda: NOW), store, sink
+    return TaskService(store, sink, sink, lambda: NOW), store, sink
 
 
 async def test_created_reassigned_and_completed_task_publishes_one_event_each_with_rising_versions(
@@ -122,9 +122,9 @@ async def test_completing_a_client_task_sends_the_write_back_and_a_failure_reope
     task_id = client_task_id(COMPANY, "7")
     done = await service.complete(ANNA, task_id)
     assert done.status == "done"
-    commands = [e for topic, e in sink.published if topic == SYNC_COMMANDS]
+    commands = [c for topic, c in sink.commands if topic == SYNC_COMMANDS]
     assert len(commands) == 1
-    assert isinstance(commands[0], CompleteClientUserTask)
+    assert isinstance(commands[0], CompleteUserTaskRequested)
     assert commands[0].remote_id == "7"
     await service.apply_client_report(reported(2, "7"))  # listed before BC saw the completion
     assert (await service.get(ANNA, task_id)).status == "done"
