@@ -11,7 +11,7 @@ from services.sync.connectors.base import ChangedRecord, ClientSystemError, Feed
 from services.sync.repository import CompanySyncState
 from shared.events import EventBase
 from shared.ids import CompanyId
-from shared.records import AgedBalance, LedgerAccount, LedgerEntry, SalesInvoice
+from shared.records import AgedBalance, ClientUserTask, LedgerAccount, LedgerEntry, SalesInvoice
 
 E = TypeVar("E", bound=EventBase)
 
@@ -73,6 +73,8 @@ class ScriptedConnector:
     requests: list[tuple[str, datetime | None]] = field(default_factory=list)
     ledger: dict[str, list[LedgerAccount]] = field(default_factory=dict)
     entries: dict[str, list[LedgerEntry]] = field(default_factory=dict)
+    tasks: dict[str, dict[str, ClientUserTask]] = field(default_factory=dict)
+    task_error: Exception | None = None
 
     def add_company(self, company: RemoteCompany, *invoices: SalesInvoice) -> RemoteCompany:
         """A company the client's system lists, with its invoices."""
@@ -161,6 +163,23 @@ class ScriptedConnector:
         )
         for start in range(0, len(rows), self.page_size):
             yield rows[start : start + self.page_size]
+
+    async def user_tasks(self, company: RemoteCompany) -> list[ClientUserTask]:
+        """The scripted company's pending tasks."""
+        if company.id in self.company_errors:
+            raise self.company_errors[company.id]
+        return [t for t in self.tasks.get(company.id, {}).values() if t.percent_complete < 100]
+
+    async def complete_user_task(self, company: RemoteCompany, remote_id: str) -> None:
+        """Complete a task as BC's SetComplete does; `task_error` makes it fail."""
+        if self.task_error is not None:
+            raise self.task_error
+        tasks = self.tasks.get(company.id, {})
+        if remote_id not in tasks:
+            raise ClientSystemError(
+                f"HTTP 404 from the client's system (The user task {remote_id} does not exist.)"
+            )
+        tasks[remote_id] = tasks[remote_id].model_copy(update={"percent_complete": 100})
 
 
 class MovableClock:

@@ -8,6 +8,7 @@ from services.sync.connectors.base import ChangedRecord
 from services.sync.ledger_feed import ledger_events
 from services.sync.publishing import EventFactory
 from services.sync.pulling import PulledChanges
+from services.sync.task_feed import user_tasks_event
 from shared.events import (
     AccountChanged,
     AgedPayablesReported,
@@ -28,6 +29,7 @@ def record_events(company_id: CompanyId, pulled: PulledChanges, today: date) -> 
         factories.append(
             lambda seq: AgedPayablesReported(company_id=company_id, seq=seq, as_of=today, vendors=vendors)
         )
+    factories += user_tasks_event(company_id, pulled.user_tasks)
     return factories + ledger_events(company_id, pulled.ledger_entries, pulled.aged_receivables, today)
 
 

@@ -30,7 +30,8 @@ from services.sync.publishing import Outbox
 from services.sync.refresh import RefreshHandler
 from services.sync.repository import MongoSyncStateStore
 from services.sync.settings import SyncSettings
-from shared.commands import RefreshRequested
+from services.sync.task_writeback import TaskWriteBackHandler
+from shared.commands import CompleteUserTaskRequested, RefreshRequested
 from shared.health import health_router
 from shared.kafka import DeadLetters, EventPublisher, make_broker
 from shared.logging import configure_logging
@@ -79,6 +80,7 @@ def create_app(settings: SyncSettings, now: Clock = utc_now) -> FastAPI:
     directory = CompanyDirectory()
     dispatcher = CommandDispatcher()
     dispatcher.register(RefreshRequested, RefreshHandler(lambda: contexts, directory, outbox, now))
+    dispatcher.register(CompleteUserTaskRequested, TaskWriteBackHandler(lambda: contexts, directory, outbox))
     register_command_subscriber(
         broker, dispatcher, DeadLetters(broker), settings.command_group_id, settings.command_batch
     )

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from services.sync.connectors.base import FEEDS, ChangedRecord, Connector, RemoteCompany
 from services.sync.ledger_feed import LEDGER_FEED, pull_ledger_entries
 from services.sync.repository import CompanySyncState, Watermark
-from shared.records import AgedBalance, LedgerAccount, LedgerEntry, PurchaseInvoice
+from services.sync.task_feed import USER_TASKS_FEED, pull_user_tasks
+from shared.records import AgedBalance, ClientUserTask, LedgerAccount, LedgerEntry, PurchaseInvoice
 
 LEDGER_LOOKBACK = timedelta(minutes=5)
 """On a first pull, G/L entries newer than this before now count as 'the ledger moved'."""
@@ -32,6 +33,7 @@ class PulledChanges:
     aged_payables: list[AgedBalance] | None = None
     ledger_entries: list[LedgerEntry] = field(default_factory=list)
     aged_receivables: list[AgedBalance] | None = None
+    user_tasks: list[ClientUserTask] | None = None
 
 
 async def pull_changes(
@@ -48,10 +50,13 @@ async def pull_changes(
     entries, marks[LEDGER_FEED] = await pull_ledger_entries(
         connector, company, marks.get(LEDGER_FEED, Watermark())
     )
+    tasks, marks[USER_TASKS_FEED] = await pull_user_tasks(
+        connector, company, marks.get(USER_TASKS_FEED, Watermark())
+    )
     ledger_since = state.ledger_mark or now - LEDGER_LOOKBACK
     ledger_moved = await connector.ledger_changed_since(company, ledger_since)
     if not _balances_may_have_moved(state, fresh, ledger_moved):
-        return PulledChanges(fresh, marks, ledger_since, ledger_entries=entries)
+        return PulledChanges(fresh, marks, ledger_since, ledger_entries=entries, user_tasks=tasks)
     return PulledChanges(
         fresh,
         marks,
@@ -60,6 +65,7 @@ async def pull_changes(
         aged_payables=await connector.aged_payables(company),
         ledger_entries=entries,
         aged_receivables=await connector.aged_receivables(company),
+        user_tasks=tasks,
     )
 
 

@@ -35,6 +35,10 @@ class ClientConnection(BaseModel):
         default_factory=dict, description="company id -> local currency, where it differs"
     )
     granted_to: tuple[str, ...] = Field(default=(), description="work emails of accountants granted access")
+    task_user_emails: dict[str, str] = Field(
+        default_factory=dict,
+        description="BC user security id -> work email: tasks assigned to that user reach their My Tasks",
+    )
 
 
 class SyncSettings(BaseSettings):

@@ -101,7 +101,7 @@ async def hub(
         )
         clients = [await signed_in(gateway, emails[name]) for name in ("anna", "ben", "eve")]
         try:
-            yield Hub(*clients, emails=emails, company=company, db=mongo_db)
+            yield Hub(clients[0], clients[1], clients[2], emails=emails, company=company, db=mongo_db)
         finally:
             for client in clients:
                 await client.aclose()

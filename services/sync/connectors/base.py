@@ -9,6 +9,7 @@ from typing import Literal, Protocol
 
 from shared.records import (
     AgedBalance,
+    ClientUserTask,
     LedgerAccount,
     LedgerEntry,
     PurchaseInvoice,
@@ -35,6 +36,8 @@ class RemoteCompany:
     name: str
     web_url: str
     currency: str = "USD"
+    system_name: str = ""
+    """The company's `name` in the client's system (ODataV4 pages address companies by it)."""
 
 
 class ClientSystemError(Exception):
@@ -74,4 +77,12 @@ class Connector(Protocol):
         self, company: RemoteCompany, since: datetime | None
     ) -> AsyncIterator[list[LedgerEntry]]:
         """Pages of G/L entries modified at or after `since` (all when None)."""
+        ...
+
+    async def user_tasks(self, company: RemoteCompany) -> list[ClientUserTask]:
+        """Every pending user task (completed ones are not listed)."""
+        ...
+
+    async def complete_user_task(self, company: RemoteCompany, remote_id: str) -> None:
+        """Complete a user task in the client's system; ClientSystemError says why it could not."""
         ...

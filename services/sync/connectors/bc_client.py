@@ -63,12 +63,21 @@ class BusinessCentralClient:
 
     async def get_json(self, url: str, params: dict[str, str] | None = None) -> dict[str, Any]:
         """GET with a bearer token; retries throttling and outages with backoff, then gives up clearly."""
+        response = await self._send("GET", url, params)
+        parsed: dict[str, Any] = json.loads(response.text, parse_float=Decimal)
+        return parsed
+
+    async def post(self, url: str) -> None:
+        """POST an OData action (no body); the same retries and errors as a GET."""
+        await self._send("POST", url, None)
+
+    async def _send(self, method: str, url: str, params: dict[str, str] | None) -> httpx.Response:
         renewed_token = False
         for attempt in range(MAX_ATTEMPTS):
             headers = await self._auth()
             await self._budget.acquire()
             async with self._slots:
-                response = await self._http.get(url, params=params, headers=headers)
+                response = await self._http.request(method, url, params=params, headers=headers)
             self._on_response(response.status_code)
             if response.status_code == 401 and not renewed_token:
                 self._token = None  # expired early or revoked: fetch a new one, once per call
@@ -79,8 +88,7 @@ class BusinessCentralClient:
                 continue
             if response.is_error:
                 raise ClientSystemError(_describe(response))
-            parsed: dict[str, Any] = json.loads(response.text, parse_float=Decimal)
-            return parsed
+            return response
         raise ClientSystemError(f"gave up after {MAX_ATTEMPTS} attempts: {url}")
 
     async def _auth(self) -> dict[str, str]:

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from services.sync.connectors import bc_mapping
+from services.sync.connectors import bc_mapping, bc_tasks
 from services.sync.connectors.base import ChangedRecord, Feed, RemoteCompany
 from services.sync.connectors.bc_client import BusinessCentralClient
 from services.sync.settings import ClientConnection
-from shared.records import AgedBalance, LedgerAccount, LedgerEntry
+from shared.records import AgedBalance, ClientUserTask, LedgerAccount, LedgerEntry
 
 
 class BusinessCentralConnector:
@@ -83,6 +83,27 @@ class BusinessCentralConnector:
             name=str(entity.get("displayName") or entity["name"]),
             web_url=link,
             currency=c.company_currencies.get(company_id, c.local_currency),
+            system_name=str(entity["name"]),
+        )
+
+    async def user_tasks(self, company: RemoteCompany) -> list[ClientUserTask]:
+        """Every pending user task (`AccountantPortalUserTasks`; completed ones are not listed)."""
+        c = self._connection
+        zone = c.company_time_zones.get(company.id, c.time_zone)
+        emails = {user.lower(): email for user, email in c.task_user_emails.items()}
+        url = f"{self._odata(company)}/{bc_tasks.PORTAL_TASKS}"
+        return [
+            bc_tasks.client_user_task(e, emails, zone) async for page in self._client.pages(url) for e in page
+        ]
+
+    async def complete_user_task(self, company: RemoteCompany, remote_id: str) -> None:
+        """BC's `SetComplete` action on the task; ClientSystemError says why it could not."""
+        await self._client.post(f"{self._odata(company)}/{bc_tasks.set_complete_path(remote_id)}")
+
+    def _odata(self, company: RemoteCompany) -> str:
+        c = self._connection
+        return bc_tasks.odata_root(
+            c.api_base_url, c.tenant, c.environment, company.system_name or company.name
         )
 
 
