@@ -140,9 +140,18 @@ def sample_connections(simulator_url: str) -> list[dict[str, Any]]:
                 "granted_to": [SAMPLE_ACCOUNTANT],
             },
         )
+        if "task_user_emails" not in connection:  # users are the tenant's: one company's list will do
+            connection["task_user_emails"] = _task_user_emails(simulator_url, company["companyId"])
         connection["company_time_zones"][company["companyId"]] = company["timeZone"]
         connection["company_currencies"][company["companyId"]] = company["currencyCode"]
     return list(connections.values())
+
+
+def _task_user_emails(simulator_url: str, company_id: str) -> dict[str, str]:
+    """BC user security id -> work email, so tasks assigned to the demo accountant reach their list."""
+    url = f"{simulator_url}/_simulator/companies/{company_id}/users"
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
+        return {user["securityId"]: user["email"] for user in json.load(response)}
 
 
 def _service_env(
