@@ -122,6 +122,11 @@ class TaskService:
         """Reassign, reschedule or reprioritise."""
 
         async def rule(task: UserTask) -> list[Change]:
+            if task.source == "client_system":
+                field = (
+                    "assignee" if patch.assignee is not None else "due_date" if patch.due_date else "priority"
+                )
+                raise TaskRuleError(field, "this task lives in the client's system: change it there")
             changes: list[Change] = []
             if patch.assignee is not None:
                 await self._check_assignee(CompanyId(task.company_id), patch.assignee)

@@ -136,3 +136,13 @@ async def test_completing_a_client_task_sends_the_write_back_and_a_failure_reope
     reopened = await service.get(ANNA, task_id)
     assert (reopened.status, reopened.write_back_error) == ("open", "HTTP 403")
     assert [type(e) for _, e in sink.published].count(TaskReopened) == 1
+
+
+async def test_a_client_system_task_is_changed_in_the_client_system_not_in_the_hub(
+    setup: tuple[TaskService, InMemoryTaskStore, RecordingSink],
+) -> None:
+    service, _, _ = setup
+    await service.apply_client_report(reported(1, "7"))
+    with pytest.raises(TaskRuleError) as raised:
+        await service.update(ANNA, client_task_id(COMPANY, "7"), TaskPatch(assignee=BEN))
+    assert raised.value.field == "assignee"
