@@ -1,18 +1,21 @@
-"""G/L movements per company x account x month, with daily totals: what the statements read.
+"""Posted G/L entries, and their daily totals per company x account x month: what the statements read.
 
-Each entry is added to its month's bucket by one atomic update guarded by its entry number
-(`entries.<n>` must not exist yet). A redelivered entry matches nothing, its upsert collides with
-the bucket's `_id` (E11000) and is ignored; so redelivery, replay or a crash anywhere ends with
-the totals of a clean run. A report reads at most accounts x months small documents (it skips the
-`entries` markers), however many entries were posted.
+State: one document per entry (`agg_ledger_entries`, `_id` = company and entry number), inserted
+once; a redelivered entry collides with its `_id` (E11000) and is ignored. Read model: for every
+(account, month) a batch touched, the daily totals are re-derived from the stored entries and
+replaced (`agg_ledger_months`). Derivation from state, never `$inc`, so redelivery, replay or a
+crash between the two writes ends with the totals of a clean run. A report reads at most
+accounts x months small documents, however many entries were posted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any, Protocol
 
-from pymongo import UpdateOne
+from pymongo import InsertOne, ReplaceOne
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
@@ -21,19 +24,22 @@ from shared.ids import CompanyId
 from shared.mongo import Document
 from shared.records import LedgerEntry
 
-LEDGER_COLLECTION = "agg_ledger"
+ENTRIES_COLLECTION = "agg_ledger_entries"
+MONTHS_COLLECTION = "agg_ledger_months"
 DUPLICATE_KEY = 11000
+Bucket = tuple[CompanyId, str, str]
+"""(company, account number, month as YYYY-MM)."""
 
 
 class LedgerStore(Protocol):
-    """Where posted G/L entries are folded into monthly buckets with daily totals."""
+    """Where posted G/L entries are kept and folded into monthly buckets of daily totals."""
 
     async def add_entries(self, events: Sequence[LedgerEntriesPosted]) -> None:
-        """Add every entry not already added (by company and entry number)."""
+        """Keep every entry not already kept, then re-derive the buckets they fall in."""
 
 
 async def apply_ledger_entries(events: Sequence[HubEvent], store: LedgerStore) -> int:
-    """Fold the batch's posted G/L entries into the buckets; returns how many events carried entries."""
+    """Store the batch's posted G/L entries; returns how many events carried entries."""
     posted = [e for e in events if isinstance(e, LedgerEntriesPosted)]
     if posted:
         await store.add_entries(posted)
@@ -45,36 +51,73 @@ def bucket_id(company_id: CompanyId, account: str, month: str) -> str:
     return f"{company_id}|{account}|{month}"
 
 
-def entry_write(company_id: CompanyId, entry: LedgerEntry) -> UpdateOne:
-    """Add one entry to its bucket unless its entry number is there already."""
-    month, day = entry.posting_date.strftime("%Y-%m"), f"{entry.posting_date.day:02d}"
-    marker = f"entries.{entry.entry_number}"
-    return UpdateOne(
-        {"_id": bucket_id(company_id, entry.account_number, month), marker: {"$exists": False}},
-        {
-            "$set": {marker: True, "company_id": company_id, "account": entry.account_number, "month": month},
-            "$inc": {f"days.{day}.debit": entry.debit_amount, f"days.{day}.credit": entry.credit_amount},
-        },
-        upsert=True,
-    )
+def entry_document(company_id: CompanyId, entry: LedgerEntry) -> Document:
+    """One entry as stored: keyed by company and entry number, tagged with its bucket."""
+    return {
+        "_id": f"{company_id}|{entry.entry_number}",
+        "company_id": company_id,
+        "bucket": f"{entry.account_number}|{entry.posting_date:%Y-%m}",
+        "day": entry.posting_date.day,
+        "debit": entry.debit_amount,
+        "credit": entry.credit_amount,
+    }
+
+
+def month_document(bucket: Bucket, entries: Iterable[Document]) -> Document:
+    """Daily debit and credit totals of one bucket, from its stored entries."""
+    company_id, account, month = bucket
+    days: dict[str, dict[str, Decimal]] = {}
+    for entry in entries:
+        totals = days.setdefault(f"{entry['day']:02d}", {"debit": Decimal(0), "credit": Decimal(0)})
+        totals["debit"] += entry["debit"]
+        totals["credit"] += entry["credit"]
+    return {"company_id": company_id, "account": account, "month": month, "days": dict(sorted(days.items()))}
 
 
 class MongoLedgerStore:
-    """LedgerStore on MongoDB (`agg_ledger`)."""
+    """LedgerStore on MongoDB (`agg_ledger_entries`, `agg_ledger_months`)."""
 
     def __init__(self, db: AsyncDatabase[Document]) -> None:
-        self._buckets = db[LEDGER_COLLECTION]
+        self._entries = db[ENTRIES_COLLECTION]
+        self._months = db[MONTHS_COLLECTION]
 
     async def create_indexes(self) -> None:
-        """The reports read a company's buckets."""
-        await self._buckets.create_index([("company_id", 1), ("account", 1), ("month", 1)])
+        """Deriving reads a company's entries by bucket; reports read a company's months."""
+        await self._entries.create_index([("company_id", 1), ("bucket", 1)])
+        await self._months.create_index([("company_id", 1)])
 
     async def add_entries(self, events: Sequence[LedgerEntriesPosted]) -> None:
-        """One unordered bulk write; duplicates (already added) are the only errors ignored."""
-        writes = [entry_write(e.company_id, entry) for e in events for entry in e.entries]
-        try:
-            await self._buckets.bulk_write(writes, ordered=False)
-        except BulkWriteError as error:
-            others = [w for w in error.details.get("writeErrors", []) if w.get("code") != DUPLICATE_KEY]
-            if others or error.details.get("writeConcernErrors"):
-                raise
+        """Insert new entries (duplicates ignored), then replace the touched buckets' daily totals."""
+        documents = [entry_document(e.company_id, entry) for e in events for entry in e.entries]
+        await _insert_new(self._entries, documents)
+        touched = sorted({(d["company_id"], *d["bucket"].split("|")) for d in documents})
+        await self._derive([(CompanyId(c), account, month) for c, account, month in touched])
+
+    async def _derive(self, buckets: Sequence[Bucket]) -> None:
+        by_company: dict[CompanyId, list[str]] = {}
+        for company_id, account, month in buckets:
+            by_company.setdefault(company_id, []).append(f"{account}|{month}")
+        writes: list[ReplaceOne[Any]] = []
+        for company_id, keys in by_company.items():
+            grouped: dict[str, list[Document]] = {key: [] for key in keys}
+            query = {"company_id": company_id, "bucket": {"$in": keys}}
+            async for entry in self._entries.find(query, {"bucket": 1, "day": 1, "debit": 1, "credit": 1}):
+                grouped[entry["bucket"]].append(entry)
+            for key, entries in grouped.items():
+                account, month = key.split("|")
+                doc = month_document((company_id, account, month), entries)
+                writes.append(ReplaceOne({"_id": bucket_id(company_id, account, month)}, doc, upsert=True))
+        if writes:
+            await self._months.bulk_write(writes, ordered=False)
+
+
+async def _insert_new(collection: AsyncCollection[Document], documents: list[Document]) -> None:
+    """Insert every document; one already there (same `_id`) is the only error ignored."""
+    if not documents:
+        return
+    try:
+        await collection.bulk_write([InsertOne(d) for d in documents], ordered=False)
+    except BulkWriteError as error:
+        others = [w for w in error.details.get("writeErrors", []) if w.get("code") != DUPLICATE_KEY]
+        if others or error.details.get("writeConcernErrors"):
+            raise

@@ -32,7 +32,7 @@ async def load_books(db: AsyncDatabase[Document], company_id: str, company_name:
     accounts = [LedgerAccount.model_validate(d) for d in by_kind.get("account", [])]
     if not accounts:
         return None
-    buckets = db["agg_ledger"].find({"company_id": company_id}, {"account": 1, "month": 1, "days": 1})
+    buckets = db["agg_ledger_months"].find({"company_id": company_id}, {"account": 1, "month": 1, "days": 1})
     movements: dict[str, list[DayMovement]] = {}
     async for bucket in buckets:
         year, month = (int(part) for part in bucket["month"].split("-"))
