@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NAME ?=
 
-.PHONY: install run test lint format unit integration e2e deploy-check bench screenshot contracts replay chaos
+.PHONY: install run test lint format unit integration e2e deploy-check bench screenshot contracts replay chaos report-pictures
 
 install: $(STAMP)
 
@@ -61,6 +61,10 @@ bench: install
 ## screenshot: docs/dashboard.png, the sample accountant's dashboard in headless Chromium
 screenshot: install
 	$(BIN)/python -m deploy.local.screenshot
+
+## report-pictures: docs/reports/*.png, a simulator company's statements workbook printed by LibreOffice headless
+report-pictures: install
+	$(BIN)/python -m deploy.local.report_pictures
 
 ## contracts: regenerate docs/contracts/asyncapi.json and openapi.json from the code
 contracts: install
