@@ -36,6 +36,7 @@ class StackOptions:
     poll_interval_seconds: float = 0.5
     extra_accounts: tuple[tuple[str, str], ...] = ()
     simulator_env: Mapping[str, str] = field(default_factory=dict)
+    service_env: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -178,6 +179,7 @@ def _service_env(
         ),
         "GATEWAY_SECURE_COOKIES": "false",
         "GATEWAY_TASKS_URL": f"http://127.0.0.1:{ports['tasks']}",
+        **options.service_env,
     }
 
 

@@ -11,12 +11,15 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.aggregator.ledger import MongoLedgerStore
+from services.aggregator.repository import MongoProjectionStore
 from shared.mongo import Document
 
-# Everything the gateway reads, plus the ledger buckets the reports are computed from.
-COMPARED = ("company_figures", "company_details", "dashboard_rows", "my_tasks", "agg_ledger")
+# What the gateway reads, checked first so a failure names a figure before the state behind it.
+READ_MODELS = ("company_figures", "dashboard_rows", "company_details", "my_tasks")
 # Wall-clock stamps that legitimately differ between two runs over the same events.
 IGNORED = frozenset({"updated_at", "derived_at", "applied_at"})
 
@@ -43,13 +46,14 @@ async def compare_projections(
     left: AsyncDatabase[Document],
     right: AsyncDatabase[Document],
     companies: Collection[str] | None = None,
-    collections: Iterable[str] = COMPARED,
+    collections: Iterable[str] | None = None,
     ignore: frozenset[str] = IGNORED,
 ) -> list[Difference]:
-    """Every figure that differs between `left` and `right` (of `companies`, or all)."""
+    """Every figure that differs between `left` and `right` (of `companies`, or all); by default
+    in every collection the aggregator writes, read models first."""
     query: Document = {} if companies is None else {"company_id": {"$in": sorted(companies)}}
     differences: list[Difference] = []
-    for name in collections:
+    for name in collections or compared_collections(left):
         ours = {d["_id"]: d async for d in left[name].find(query)}
         theirs = {d["_id"]: d async for d in right[name].find(query)}
         for key in sorted(ours.keys() | theirs.keys(), key=str):
@@ -63,6 +67,18 @@ async def compare_projections(
                 for path, x, y in field_differences(a, b, ignore)
             ]
     return differences
+
+
+def owned_collections(db: AsyncDatabase[Document]) -> set[str]:
+    """The collections the aggregator's stores write (read off the stores, so new ones are included)."""
+    stores: tuple[object, ...] = (MongoProjectionStore(db), MongoLedgerStore(db))
+    return {v.name for store in stores for v in vars(store).values() if isinstance(v, AsyncCollection)}
+
+
+def compared_collections(db: AsyncDatabase[Document]) -> list[str]:
+    """Every collection the aggregator writes: the read models first, then the state behind them."""
+    owned = owned_collections(db)
+    return [n for n in READ_MODELS if n in owned] + sorted(owned - set(READ_MODELS))
 
 
 def field_differences(

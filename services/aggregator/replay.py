@@ -26,14 +26,12 @@ from datetime import UTC, datetime
 
 import structlog
 from pymongo import AsyncMongoClient
-from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.aggregator.compare import owned_collections
 from services.aggregator.fence import CONTROL_COLLECTION, acknowledged_by, ask_pause, lease, resume
-from services.aggregator.ledger import MongoLedgerStore
 from services.aggregator.main import create_app
 from services.aggregator.offsets import Offsets, behind, committed_offsets, end_offsets, group_members
-from services.aggregator.repository import MongoProjectionStore
 from services.aggregator.settings import AggregatorSettings
 from services.aggregator.subscribers import CONSUMED
 from shared.logging import configure_logging
@@ -75,12 +73,6 @@ async def rebuild(settings: AggregatorSettings, database_name: str, within: floa
     async with running_aggregator(replica):
         await wait_until_covered(replica, targets, within)
     return targets
-
-
-def owned_collections(db: AsyncDatabase[Document]) -> set[str]:
-    """The collections the aggregator's stores write (read off the stores, so new ones are included)."""
-    stores: tuple[object, ...] = (MongoProjectionStore(db), MongoLedgerStore(db))
-    return {v.name for store in stores for v in vars(store).values() if isinstance(v, AsyncCollection)}
 
 
 async def swap_in(client: AsyncMongoClient[Document], source: str, target: str) -> list[str]:

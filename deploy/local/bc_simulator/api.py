@@ -16,6 +16,7 @@ from .entities import Company, ODataRow
 from .entity_sets import COMPANY_ENTITY_SETS
 from .odata import (
     BcApiError,
+    GarbledAnswerError,
     JsonValue,
     entity_body,
     json_response,
@@ -67,6 +68,8 @@ def authorised_company(sim: Simulator, request: Request, tenant: str, environmen
 
 def check_failure(sim: Simulator, company_id: UUID) -> None:
     """BC's error when the company was made to fail."""
+    if sim.state.faults.garbled(company_id):
+        raise GarbledAnswerError()
     status = sim.state.failure(company_id)
     if status is not None:
         code = _ERROR_CODES.get(status, "Internal_ServerError")

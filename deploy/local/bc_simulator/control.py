@@ -46,9 +46,10 @@ class PaymentRequest(CamelModel):
 
 
 class FailRequest(BaseModel):
-    """The HTTP status a company's endpoints answer with from now on; null heals it."""
+    """The HTTP status a company's endpoints answer with from now on (or garbage); null heals it."""
 
     status_code: int | None = Field(default=None, ge=400, le=599)
+    garbage: bool = Field(default=False, description="answer 200 with an HTML page instead of JSON")
 
 
 class SimulatedCompanyInfo(CamelModel):
@@ -85,7 +86,9 @@ async def fail_company(
 ) -> SimulatedCompanyInfo:
     """Make the company's API answer an error status (`null` or no status heals it)."""
     with control_errors():
-        sim.state.fail_company(company_id, failure.status_code if failure else None)
+        sim.state.fail_company(
+            company_id, failure.status_code if failure else None, failure.garbage if failure else False
+        )
     return _info(sim, request, company_id)
 
 

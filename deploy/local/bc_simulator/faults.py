@@ -1,4 +1,4 @@
-"""Faults injected per company: an error status, or slow answers (tests, benchmarks, demos)."""
+"""Faults injected per company: an error status, garbage, or slow answers (tests, benchmarks, demos)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ class Faults:
     def __init__(self) -> None:
         self._statuses: dict[UUID, int] = {}
         self._delays: dict[UUID, float] = {}
+        self._garbled: set[UUID] = set()
 
     def status(self, company_id: UUID) -> int | None:
         """The HTTP status the company's endpoints answer with, if any."""
@@ -30,3 +31,14 @@ class Faults:
     def slow(self, company_id: UUID, seconds: float) -> None:
         """Answer after `seconds` from now on (0: at once)."""
         self._delays[company_id] = seconds
+
+    def garbled(self, company_id: UUID) -> bool:
+        """Whether the company's endpoints answer 200 with a body that is not what BC sends."""
+        return company_id in self._garbled
+
+    def garble(self, company_id: UUID, on: bool) -> None:
+        """Answer garbage from now on (`on`), or answer normally again."""
+        if on:
+            self._garbled.add(company_id)
+        else:
+            self._garbled.discard(company_id)

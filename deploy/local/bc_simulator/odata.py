@@ -44,6 +44,19 @@ class BcApiError(Exception):
         return json_response(body, self.status_code, self.headers)
 
 
+class GarbledAnswerError(BcApiError):
+    """A 200 that is not BC's JSON: what a misconfigured proxy or captive portal answers."""
+
+    def __init__(self) -> None:
+        super().__init__(200, "Garbage", "not JSON")
+
+    def to_response(self) -> Response:
+        """An HTML page where JSON was expected."""
+        return Response(
+            "<html><body>Service temporarily unavailable</body></html>", 200, media_type="text/html"
+        )
+
+
 def bad_request(message: str) -> BcApiError:
     """A 400 for a request BC would refuse to parse."""
     return BcApiError(400, "BadRequest", message)

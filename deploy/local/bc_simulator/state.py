@@ -188,10 +188,11 @@ class SimulatorState:
         """The HTTP status the company's endpoints answer with, if it was made to fail."""
         return self.faults.status(company_id)
 
-    def fail_company(self, company_id: UUID, status_code: int | None) -> None:
-        """Make every endpoint of the company answer `status_code`; None heals it."""
+    def fail_company(self, company_id: UUID, status_code: int | None, garbage: bool = False) -> None:
+        """Make every endpoint of the company answer `status_code` (or garbage); None heals it."""
         self.company(company_id)
         self.faults.fail(company_id, status_code)
+        self.faults.garble(company_id, garbage)
 
     def _store(self, company_id: UUID, entity_set: str, row: ODataRow, change: ChangeType) -> None:
         rules = self._rules(company_id, row) if isinstance(row, Document) else None  # may refuse the row

@@ -63,9 +63,7 @@ class BusinessCentralClient:
 
     async def get_json(self, url: str, params: dict[str, str] | None = None) -> dict[str, Any]:
         """GET with a bearer token; retries throttling and outages with backoff, then gives up clearly."""
-        response = await self._send("GET", url, params)
-        parsed: dict[str, Any] = json.loads(response.text, parse_float=Decimal)
-        return parsed
+        return _json_object(await self._send("GET", url, params))
 
     async def post(self, url: str) -> None:
         """POST an OData action (no body); the same retries and errors as a GET."""
@@ -113,6 +111,20 @@ class BusinessCentralClient:
         token = response.json()
         self._token = str(token["access_token"])
         self._token_expires = time.monotonic() + max(int(token.get("expires_in", 300)) - 60, 1)
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any]:
+    """The body as a JSON object (amounts as Decimal); anything else is the client system's failure."""
+    try:
+        parsed = json.loads(response.text, parse_float=Decimal)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        kind = response.headers.get("content-type", "no content type")
+        raise ClientSystemError(
+            f"HTTP {response.status_code} from the client's system was not a JSON object ({kind}); will retry"
+        )
+    return parsed
 
 
 def _backoff(response: httpx.Response, attempt: int) -> float:

@@ -1,0 +1,92 @@
+"""The client's system misbehaving for some companies (429s, 5xx, timeouts, garbage) while the
+mutator changes every company's books: those rows show the error and keep their last good
+figures, the others stay fresh; once healed, everything equals a clean replay of the topics."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from deploy.local.stack import Stack
+from tests.faults.conftest import (
+    accountant_client,
+    assert_stack_equal_to_a_clean_replay,
+    dashboard,
+    figures_of,
+)
+from tests.waiting import eventually
+
+pytestmark = pytest.mark.integration
+FAULTS: list[dict[str, Any]] = [
+    {"fail": {"status_code": 429}},
+    {"fail": {"status_code": 503}},
+    {"fail": {"status_code": 500}},
+    {"slow": {"seconds": 5}},  # beyond the sync's 2 s request timeout
+    {"fail": {"garbage": True}},
+]
+
+
+def synced_since(moment: datetime) -> Any:
+    return lambda row: (
+        row["last_synced_at"] is not None and datetime.fromisoformat(row["last_synced_at"]) > moment
+    )
+
+
+async def test_failing_client_companies_show_their_error_and_keep_their_figures(fault_stack: Stack) -> None:
+    api = await accountant_client(fault_stack)
+    sim = httpx.AsyncClient(base_url=f"{fault_stack.simulator_url}/_simulator", timeout=30)
+    try:
+        rows = await eventually(
+            lambda: dashboard(api),
+            lambda rows: len(rows) == 6 and all(r["last_synced_at"] for r in rows.values()),
+            within=120,
+        )
+        broken = sorted(rows)[: len(FAULTS)]
+        healthy = sorted(rows)[len(FAULTS) :]
+        assert healthy, "every company is broken: nothing shows the others stay fresh"
+        (await sim.post("/mutator/start", json={"changes_per_second": 20})).raise_for_status()
+        for company, fault in zip(broken, FAULTS, strict=True):
+            ((route, body),) = fault.items()
+            (await sim.post(f"/companies/{company}/{route}", json=body)).raise_for_status()
+        faulted_at = datetime.now(UTC)
+
+        failing = await eventually(
+            lambda: dashboard(api),
+            lambda rows: all(rows[c]["last_sync_error"] for c in broken),
+            within=120,
+        )
+        kept = {c: figures_of(failing[c]) for c in broken}
+        await asyncio.sleep(5)  # the mutator keeps changing every company's books meanwhile
+        later = await eventually(
+            lambda: dashboard(api),
+            lambda rows: all(synced_since(faulted_at)(rows[c]) for c in healthy),
+            within=120,
+        )
+        for company in healthy:
+            assert later[company]["last_sync_error"] is None, f"healthy {company} shows an error"
+        for company, fault in zip(broken, FAULTS, strict=True):
+            row = later[company]
+            assert row["last_sync_error"], f"{company} ({fault}) stopped showing its error"
+            assert figures_of(row) == kept[company], f"{company} ({fault}) lost its last good figures"
+        reasons = {c: later[c]["last_sync_error"] for c in broken}
+        assert "429" in reasons[broken[0]]
+        assert "503" in reasons[broken[1]]
+
+        (await sim.post("/mutator/stop")).raise_for_status()
+        for company, fault in zip(broken, FAULTS, strict=True):
+            ((route, _),) = fault.items()
+            body = {"seconds": 0} if route == "slow" else None
+            (await sim.post(f"/companies/{company}/{route}", json=body)).raise_for_status()
+        await eventually(
+            lambda: dashboard(api),
+            lambda rows: not any(r["last_sync_error"] for r in rows.values()),
+            within=120,
+        )
+    finally:
+        await api.aclose()
+        await sim.aclose()
+    await assert_stack_equal_to_a_clean_replay(fault_stack)
