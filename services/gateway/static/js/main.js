@@ -6,7 +6,7 @@ import { configureClients, openAddClient } from "./clients.js";
 import { configureDashboard, reload, renderHeader, state } from "./dashboard.js";
 import { configureDetails, showDetails } from "./details.js";
 import { closeStream, openStream, startRefresh } from "./refresh.js";
-import { configureTasks, showTasks } from "./tasks.js";
+import { configureTasks, loadTasks, showTasks } from "./tasks.js";
 import { configureViews, loadViews } from "./views.js";
 
 let me = "";
@@ -23,7 +23,7 @@ async function showDashboard(accountant) {
   const applied = await loadViews({ applyDefault: true });
   if (!applied) await reload();
   openStream();
-  if (!timer) timer = setInterval(reload, 5000);
+  if (!timer) timer = setInterval(() => ($("tasks").hidden ? reload() : loadTasks()), 5000);
 }
 
 function showSignIn() {

@@ -55,11 +55,13 @@ function renderTasks(tasks) {
 }
 
 async function command(path, body, done, method = "POST") {
-  const status = document.getElementById("tasks-status");
+  const status = document.getElementById("tasks-outcome");
   try {
     await api(path, { method, body });
-    status.textContent = done;
+    status.textContent = `${done} The list updates as the change reaches your dashboard.`;
     await loadTasks();
+    // The list is a projection fed by task events: look again while the change travels.
+    [700, 2000, 4500].forEach((ms) => setTimeout(loadTasks, ms));
   } catch (error) {
     handleError(error, status);
   }

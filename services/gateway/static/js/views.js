@@ -14,10 +14,9 @@ export async function loadViews({ applyDefault = false } = {}) {
     handleError(error, status);
     views = [];
   }
-  renderSelect();
   const preferred = views.find((v) => v.is_default);
+  renderSelect(applyDefault && preferred ? preferred.id : undefined);
   if (applyDefault && preferred) {
-    document.getElementById("view").value = preferred.id;
     await applyView(preferred);
     status.textContent = `Showing your default view “${preferred.name}”.`;
     return true;
@@ -25,9 +24,9 @@ export async function loadViews({ applyDefault = false } = {}) {
   return false;
 }
 
-function renderSelect() {
+function renderSelect(chosenId) {
   const select = document.getElementById("view");
-  const chosen = select.value;
+  const chosen = chosenId ?? select.value;
   const options = [new Option("Standard view", "")];
   views.forEach((v) => options.push(new Option(v.is_default ? `${v.name} (default)` : v.name, v.id)));
   select.replaceChildren(...options);
@@ -65,8 +64,7 @@ export function configureViews() {
       const view = await api("/api/v1/views", { method: "POST", body: { name, ...currentView() } });
       event.target.reset();
       await loadViews();
-      select.value = view.id;
-      renderSelect();
+      renderSelect(view.id);
     }, `Saved the view “${name}”.`);
   });
   document.getElementById("view-update").addEventListener("click", () => {
