@@ -13,7 +13,7 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 from faststream.kafka import KafkaBroker
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -87,18 +87,52 @@ class CompleteUserTaskRequested(CommandBase):
         return self.company_id
 
 
-def encode_command(command: CommandBase) -> bytes:
+class ClientConnectionReported(BaseModel):
+    """Sync's answer to a RegisterClient: connected (with how many companies) or why not."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_type: Literal["client.connection_reported"] = "client.connection_reported"
+    event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    schema_version: Literal[1] = 1
+    occurred_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
+    connection_id: str = Field(min_length=1, max_length=200)
+    correlation_id: str = Field(min_length=1, max_length=200, description="the RegisterClient's")
+    causation_id: str | None = None
+    state: Literal["connected", "failed"]
+    reason: str | None = Field(default=None, max_length=500, description="why not (failed only)")
+    companies: int = Field(default=0, ge=0, description="companies found in the environment")
+
+    @property
+    def key(self) -> str:
+        """Keyed by connection, like the registration."""
+        return self.connection_id
+
+
+class Keyed(Protocol):
+    """A message that names its own Kafka key and correlation id."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def correlation_id(self) -> str: ...
+
+    def model_dump_json(self) -> str: ...
+
+
+def encode_command(command: Keyed) -> bytes:
     """Serialise a command for Kafka."""
     return command.model_dump_json().encode()
 
 
 class CommandPublisher:
-    """Publishes commands to a topic keyed by each command's own key, acks=all."""
+    """Publishes commands (and sync's answers to them) keyed by each one's own key, acks=all."""
 
     def __init__(self, broker: KafkaBroker) -> None:
         self._broker = broker
 
-    async def send(self, topic: str, commands: Sequence[CommandBase]) -> None:
+    async def send(self, topic: str, commands: Sequence[Keyed]) -> None:
         """Send and return once the broker has acknowledged every command."""
         pending = [
             await self._broker.publish(
@@ -113,5 +147,5 @@ class CommandPublisher:
         await asyncio.gather(*pending)
 
 
-def _kind(command: CommandBase) -> str:
+def _kind(command: Keyed) -> str:
     return str(getattr(command, "event_type", type(command).__name__))

@@ -10,15 +10,18 @@ import json
 from typing import Annotated, Any
 
 from faststream.specification import AsyncAPI
-from pydantic import Field
+from pydantic import BaseModel, Field
 
+from shared import commands as cmd
 from shared import events as ev
 from shared.kafka import make_broker
 from shared.settings import ServiceSettings
 from shared.topics import (
     ACCESS_EVENTS,
+    CLIENT_CONNECTIONS,
     COMPANY_RECORDS,
     COMPANY_SYNC_STATUS,
+    SYNC_COMMANDS,
     TASKS_EVENTS,
     dead_letter_topic,
 )
@@ -40,6 +43,11 @@ TOPIC_EVENTS: dict[str, tuple[type[ev.EventBase], ...]] = {
     ACCESS_EVENTS: (ev.AccessGranted, ev.AccessRevoked),
     TASKS_EVENTS: ev.TASK_EVENTS,
 }
+COMMAND_TOPICS: dict[str, tuple[type[BaseModel], ...]] = {
+    SYNC_COMMANDS: (cmd.RefreshRequested, cmd.RegisterClient, cmd.CompleteUserTaskRequested),
+    CLIENT_CONNECTIONS: (cmd.ClientConnectionReported,),
+}
+"""Commands to sync, and sync's answers to client registrations: each keyed by its own `key`."""
 
 
 def asyncapi_document() -> dict[str, Any]:
@@ -58,12 +66,25 @@ def asyncapi_document() -> dict[str, Any]:
                 f"Poison events go to {dead_letter_topic(topic)}."
             ),
         )
+    for topic, messages in COMMAND_TOPICS.items():
+        union = Annotated[
+            messages[0] if len(messages) == 1 else _union(messages), Field(discriminator="event_type")
+        ]
+        broker.publisher(
+            topic,
+            schema=union,
+            title=f"{topic}:messages",
+            description=(
+                "Keyed by the company a command is about (by the connection for client registrations). "
+                f"Poison messages go to {dead_letter_topic(topic)}."
+            ),
+        )
     spec = AsyncAPI(broker, title="Accountant Hub events", version="1").to_specification()
     document: dict[str, Any] = json.loads(spec.to_json())
     return document
 
 
-def _union(kinds: tuple[type[ev.EventBase], ...]) -> Any:
+def _union(kinds: tuple[type[BaseModel], ...]) -> Any:
     union: Any = kinds[0]
     for kind in kinds[1:]:
         union = union | kind

@@ -21,6 +21,10 @@ class ServiceSettings(BaseSettings):
     log_json: bool | None = Field(default=None, description="JSON logs; default: when not a TTY")
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    credentials_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key (gateway and sync) encrypting client credentials in commands and at rest",
+    )
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_SSL"] = Field(
         default="PLAINTEXT", description="SSL or SASL_SSL in production (Strimzi's TLS listener)"
     )

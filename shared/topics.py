@@ -9,8 +9,17 @@ COMPANY_SYNC_STATUS = "company.sync-status"
 TASKS_EVENTS = "tasks.events"
 ACCESS_EVENTS = "access.events"
 SYNC_COMMANDS = "sync.commands"
+CLIENT_CONNECTIONS = "client.connections"
+"""Sync's answers to client registrations (keyed by connection id), read by the gateway."""
 
-CONSUMED_TOPICS = (COMPANY_RECORDS, COMPANY_SYNC_STATUS, TASKS_EVENTS, ACCESS_EVENTS, SYNC_COMMANDS)
+CONSUMED_TOPICS = (
+    COMPANY_RECORDS,
+    COMPANY_SYNC_STATUS,
+    TASKS_EVENTS,
+    ACCESS_EVENTS,
+    SYNC_COMMANDS,
+    CLIENT_CONNECTIONS,
+)
 
 
 def dead_letter_topic(topic: str) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from services.gateway.main import create_app
 from services.gateway.settings import AccountSeed, GatewaySettings
@@ -19,6 +20,7 @@ def gateway_settings(
     database: str,
     accounts: dict[str, str],
     kafka_bootstrap_servers: str | None = None,
+    credentials_key: str | None = None,
     **overrides: Any,
 ) -> GatewaySettings:
     """Settings for an in-process gateway with these accounts seeded; without Kafka unless given one."""
@@ -26,6 +28,7 @@ def gateway_settings(
         mongo_url=mongo_url,
         mongo_database=database,
         kafka_bootstrap_servers=kafka_bootstrap_servers or "unused:9092",
+        credentials_key=SecretStr(credentials_key) if credentials_key else None,
     )
     return GatewaySettings(
         common=common,

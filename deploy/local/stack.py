@@ -18,6 +18,7 @@ from typing import Any
 from deploy.local.kafka import KafkaServer, start_kafka
 from deploy.local.mongo import MongoServer, start_mongo
 from deploy.local.processes import ManagedProcess, free_port, wait_until
+from shared.credentials import new_key
 from shared.topics import project_topics
 
 SERVICES = ("aggregator", "tasks", "sync", "gateway")
@@ -174,6 +175,12 @@ def _service_env(
         "GATEWAY_PORT": str(ports["gateway"]),
         "SYNC_CONNECTIONS": json.dumps(sample_connections(simulator_url)),
         "SYNC_POLL_INTERVAL_SECONDS": str(options.poll_interval_seconds),
+        # Clients registered through the API live in the stand-in too; their secrets are encrypted
+        # with a key made for this run (production reads it from a Secret).
+        "SYNC_REGISTRATION_API_BASE_URL": simulator_url,
+        "SYNC_REGISTRATION_LOGIN_BASE_URL": simulator_url,
+        "SYNC_REGISTRATION_WEB_CLIENT_URL": f"{simulator_url}/_simulator/web",
+        "HUB_CREDENTIALS_KEY": new_key(),
         "GATEWAY_SEED_ACCOUNTS": json.dumps(
             [{"email": email, "password": password} for email, password in _accounts(options)]
         ),

@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.gateway.accounts import AccountStore
+from services.gateway.clients import ClientStore
 from services.gateway.commands import CommandSink
 from services.gateway.oidc import OidcVerifier, looks_like_jwt
 from services.gateway.refresh_jobs import RefreshJobStore
@@ -53,6 +54,12 @@ def get_commands(request: Request) -> CommandSink:
     return commands
 
 
+def get_clients(request: Request) -> ClientStore:
+    """The client-registration store."""
+    clients: ClientStore = request.app.state.clients
+    return clients
+
+
 def session_token(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> str | None:
@@ -88,4 +95,5 @@ CurrentAccountant = Annotated[AccountantId, Depends(current_accountant)]
 SavedViews = Annotated[ViewStore, Depends(get_views)]
 RefreshJobs = Annotated[RefreshJobStore, Depends(get_refresh_jobs)]
 Commands = Annotated[CommandSink, Depends(get_commands)]
+Clients = Annotated[ClientStore, Depends(get_clients)]
 SessionToken = Annotated[str | None, Depends(session_token)]

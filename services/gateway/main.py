@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 
 from services.gateway.accounts import AccountStore
+from services.gateway.clients import ClientStore
 from services.gateway.messaging import Messaging
 from services.gateway.oidc import oidc_verifier
 from services.gateway.openapi import install_openapi
@@ -26,6 +27,7 @@ from services.gateway.problems import install_problem_handlers
 from services.gateway.refresh_jobs import RefreshJobStore
 from services.gateway.routes import access, companies, dashboard, refresh, session, stream
 from services.gateway.routes import accounts as accounts_routes
+from services.gateway.routes import clients as client_routes
 from services.gateway.routes import reports as report_routes
 from services.gateway.routes import tasks as task_routes
 from services.gateway.routes import views as saved_views
@@ -33,6 +35,7 @@ from services.gateway.routes.refresh import RefreshLimits
 from services.gateway.settings import GatewaySettings
 from services.gateway.tasks_client import TasksClient
 from services.gateway.views import ViewStore
+from shared.credentials import CredentialCipher
 from shared.health import health_router
 from shared.logging import configure_logging
 from shared.metrics import serve_metrics
@@ -48,7 +51,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     accounts = AccountStore(db, timedelta(hours=settings.session_ttl_hours))
     views = ViewStore(db)
     jobs = RefreshJobStore(db, timedelta(seconds=settings.refresh_timeout_seconds))
-    messaging = Messaging.create(settings, jobs)
+    clients = ClientStore(db)
+    messaging = Messaging.create(settings, jobs, clients)
     oidc_http = httpx.AsyncClient(timeout=10)
     tasks_http = httpx.AsyncClient(base_url=settings.tasks_url, timeout=settings.tasks_timeout_seconds)
 
@@ -57,6 +61,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         await accounts.create_indexes()
         await views.create_indexes()
         await jobs.create_indexes()
+        await clients.create_indexes()
         await messaging.start()
         for seed in settings.seed_accounts:
             await accounts.ensure_account(seed.email, seed.password.get_secret_value())
@@ -79,6 +84,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.state.accounts = accounts
     app.state.views = views
     app.state.refresh_jobs = jobs
+    app.state.clients = clients
+    key = settings.common.credentials_key
+    app.state.credentials = CredentialCipher(key) if key else None
     app.state.commands = messaging.commands
     app.state.refresh_limits = RefreshLimits(
         per_window=settings.refresh_jobs_per_minute, window=timedelta(minutes=1)
@@ -96,6 +104,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(refresh.router)
     app.include_router(stream.router)
     app.include_router(access.router)
+    app.include_router(client_routes.router)
     app.include_router(task_routes.router)
     app.include_router(report_routes.router)
     install_problem_handlers(app, settings.max_body_bytes)

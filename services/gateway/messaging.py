@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from aiokafka.errors import KafkaError
 from faststream.kafka import KafkaBroker
 
+from services.gateway.clients import ClientStore
 from services.gateway.commands import CommandSink, CommandsUnavailableError, NoCommands
 from services.gateway.progress import register_progress_subscriber
 from services.gateway.refresh_jobs import RefreshJobStore
@@ -49,12 +50,12 @@ class Messaging:
     commands: CommandSink
 
     @classmethod
-    def create(cls, settings: GatewaySettings, jobs: RefreshJobStore) -> Messaging:
+    def create(cls, settings: GatewaySettings, jobs: RefreshJobStore, clients: ClientStore) -> Messaging:
         """A broker with the progress consumer, or no Kafka at all when it is disabled."""
         if not settings.kafka_enabled:
             return cls(None, NoCommands())
         broker = make_broker(settings.common, client_id="gateway")
-        register_progress_subscriber(broker, jobs, settings.progress_group_id, _utc_now)
+        register_progress_subscriber(broker, jobs, clients, settings.progress_group_id, _utc_now)
         return cls(broker, KafkaCommands(broker))
 
     async def start(self) -> None:

@@ -1,4 +1,5 @@
-"""The gateway's one consumer: company.sync-status outcomes that answer refresh jobs.
+"""The gateway's consumers: company.sync-status outcomes that answer refresh jobs, and sync's answers
+to client registrations on client.connections.
 
 Outcomes carry the refresh's correlation id; everything else on the topic is skipped. A message
 the gateway cannot read is skipped too (the aggregator reads the same topic and parks poison
@@ -21,9 +22,11 @@ from faststream.kafka.annotations import KafkaMessage
 from pydantic import ValidationError
 from pymongo.errors import PyMongoError
 
+from services.gateway.clients import ClientStore
 from services.gateway.refresh_jobs import Outcome, RefreshJobStore, job_of
+from shared.commands import ClientConnectionReported
 from shared.events import CompanySyncFailed, CompanySyncSucceeded, decode_event
-from shared.topics import COMPANY_SYNC_STATUS
+from shared.topics import CLIENT_CONNECTIONS, COMPANY_SYNC_STATUS
 
 log = structlog.get_logger()
 
@@ -49,9 +52,13 @@ def outcomes_of(values: Sequence[bytes]) -> list[Outcome]:
 
 
 def register_progress_subscriber(
-    broker: KafkaBroker, jobs: RefreshJobStore, group_id: str, now: Callable[[], datetime]
+    broker: KafkaBroker,
+    jobs: RefreshJobStore,
+    clients: ClientStore,
+    group_id: str,
+    now: Callable[[], datetime],
 ) -> None:
-    """Store refresh outcomes from company.sync-status, at-least-once."""
+    """Store refresh outcomes (company.sync-status) and registration answers (client.connections)."""
 
     @broker.subscriber(
         COMPANY_SYNC_STATUS,
@@ -69,5 +76,25 @@ def register_progress_subscriber(
             await jobs.record(outcomes_of([r.value for r in records]), now())
         except PyMongoError:
             log.warning("refresh_progress_write_failed_will_retry", exc_info=True)
+            await asyncio.sleep(1.0)
+            raise
+
+    @broker.subscriber(
+        CLIENT_CONNECTIONS,
+        group_id=group_id,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+    )
+    async def on_connection(message: KafkaMessage) -> None:
+        """Record sync's answer to a client registration; a database failure rewinds it."""
+        try:
+            reply = ClientConnectionReported.model_validate_json(message.body)
+        except ValidationError:
+            log.warning("unreadable_connection_answer_skipped")
+            return
+        try:
+            await clients.record(reply)
+        except PyMongoError:
+            log.warning("client_outcome_write_failed_will_retry", exc_info=True)
             await asyncio.sleep(1.0)
             raise

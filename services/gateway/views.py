@@ -26,7 +26,7 @@ MAX_VIEWS = 100
 class ViewFilters(BaseModel):
     """The dashboard filters a view applies (the same as the dashboard's query parameters)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     client: str | None = Field(default=None, max_length=200, description="only this client's companies")
     q: str | None = Field(default=None, max_length=100, description="company name contains (any case)")
@@ -48,7 +48,7 @@ class ViewFilters(BaseModel):
 class ViewIn(BaseModel):
     """A new saved view."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     name: ViewName
     columns: list[Column] = Field(max_length=20, description="figures to show, in order")
@@ -60,7 +60,7 @@ class ViewIn(BaseModel):
 class ViewPatch(BaseModel):
     """Changes to a saved view; absent fields stay as they are."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     name: ViewName | None = None
     columns: list[Column] | None = Field(default=None, max_length=20)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx
 import structlog
@@ -19,19 +19,20 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from services.sync.commands import CommandDispatcher, register_command_subscriber
-from services.sync.connectors.bc_client import BusinessCentralClient
-from services.sync.connectors.budget import SlidingWindowBudget
-from services.sync.connectors.business_central import BusinessCentralConnector
+from services.sync.connections import ConnectionStore, merged
+from services.sync.contexts import ContextFactory
 from services.sync.directory import CompanyDirectory
 from services.sync.handlers import Clock, SyncContext
 from services.sync.metrics import SyncMetrics
 from services.sync.poller import poll_forever
 from services.sync.publishing import Outbox
 from services.sync.refresh import RefreshHandler
+from services.sync.registration import Endpoints, RegisterClientHandler
 from services.sync.repository import MongoSyncStateStore
 from services.sync.settings import SyncSettings
 from services.sync.task_writeback import TaskWriteBackHandler
-from shared.commands import CompleteUserTaskRequested, RefreshRequested
+from shared.commands import CommandPublisher, CompleteUserTaskRequested, RefreshRequested, RegisterClient
+from shared.credentials import CredentialCipher
 from shared.health import health_router
 from shared.kafka import DeadLetters, EventPublisher, make_broker
 from shared.logging import configure_logging
@@ -55,38 +56,39 @@ def create_app(settings: SyncSettings, now: Clock = utc_now) -> FastAPI:
     outbox = Outbox(store, EventPublisher(broker))
     registry = CollectorRegistry()
     metrics = SyncMetrics(registry)
-    contexts: list[SyncContext] = [
-        SyncContext(
-            connection=connection,
-            connector=BusinessCentralConnector(
-                BusinessCentralClient(
-                    http,
-                    connection,
-                    settings.max_concurrent_requests,
-                    SlidingWindowBudget(settings.requests_per_window, settings.window_seconds),
-                    on_response=metrics.response,
-                ),
-                connection,
-            ),
-            store=store,
-            outbox=outbox,
-            now=now,
-            heartbeat=timedelta(seconds=settings.heartbeat_seconds),
-            metrics=metrics,
-        )
-        for connection in settings.connections
-    ]
+    make_context = ContextFactory(settings, http, store, outbox, now, metrics)
+    contexts: list[SyncContext] = []  # filled at start-up: settings plus registered connections
+    cipher = CredentialCipher(settings.common.credentials_key) if settings.common.credentials_key else None
+    connections = ConnectionStore(database(client, settings.common.mongo_database), cipher)
 
     directory = CompanyDirectory()
     dispatcher = CommandDispatcher()
     dispatcher.register(RefreshRequested, RefreshHandler(lambda: contexts, directory, outbox, now))
     dispatcher.register(CompleteUserTaskRequested, TaskWriteBackHandler(lambda: contexts, directory, outbox))
+    dispatcher.register(
+        RegisterClient,
+        RegisterClientHandler(
+            contexts,
+            make_context,
+            connections,
+            cipher,
+            directory,
+            CommandPublisher(broker),
+            Endpoints(
+                settings.registration_api_base_url,
+                settings.registration_login_base_url,
+                settings.registration_web_client_url,
+            ),
+            now,
+        ),
+    )
     register_command_subscriber(
         broker, dispatcher, DeadLetters(broker), settings.command_group_id, settings.command_batch
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        contexts[:] = [make_context(c) for c in merged(settings.connections, await connections.load_all())]
         await broker.start()
         poller = asyncio.create_task(poll_forever(contexts, settings.poll_interval_seconds, directory))
         log.info("sync_started", connections=len(contexts))

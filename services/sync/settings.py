@@ -60,6 +60,13 @@ class SyncSettings(BaseSettings):
         default=5, ge=1, description="per environment; BC processes 5 at once"
     )
     request_timeout_seconds: float = Field(default=30.0, gt=0)
+    registration_api_base_url: str = Field(default=BUSINESS_CENTRAL_API, description="for registered clients")
+    registration_login_base_url: str = Field(
+        default=BUSINESS_CENTRAL_LOGIN, description="for registered clients"
+    )
+    registration_web_client_url: str = Field(
+        default=BUSINESS_CENTRAL_WEB, description="for registered clients"
+    )
     command_group_id: str = Field(default="sync-commands", description="consumer group of sync.commands")
     command_batch: int = Field(default=200, ge=1, description="commands run concurrently per batch")
     port: int = 8001

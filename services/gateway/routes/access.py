@@ -41,7 +41,7 @@ ERRORS: dict[int | str, dict[str, object]] = {
 class GrantIn(BaseModel):
     """The colleague (work email, same firm as you) who should see the company."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     accountant: Email
 

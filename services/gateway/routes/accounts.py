@@ -17,7 +17,7 @@ MIN_PASSWORD = 10
 class SignUp(BaseModel):
     """A work email (its domain is your firm) and a password of at least 10 characters."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     email: str = Field(min_length=6, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
     password: str = Field(min_length=MIN_PASSWORD, max_length=1024)

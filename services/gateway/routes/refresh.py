@@ -30,7 +30,7 @@ NOT_FOUND = "company_ids: no such company among yours; check the ids on your das
 class RefreshIn(BaseModel):
     """What to refresh: `company` (one id in `company_ids`), `client` (by name), `selected` or `all`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     scope: Scope
     company_ids: list[CompanyIdText] | None = Field(default=None, max_length=MAX_SELECTED)

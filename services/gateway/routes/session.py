@@ -42,7 +42,12 @@ async def who_am_i(accountant: CurrentAccountant) -> SignedIn:
     return SignedIn(accountant=accountant)
 
 
-@router.delete("", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "",
+    status_code=status.HTTP_204_NO_CONTENT,
+    # Signing out without a session is a no-op, not an error: authentication is optional here.
+    openapi_extra={"security": [{}, {"HTTPBearer": []}]},
+)
 async def sign_out(response: Response, accounts: Accounts, token: SessionToken) -> None:
     """Sign out: the session token stops working."""
     if token:

@@ -1,0 +1,49 @@
+"""Building the SyncContext of a client connection: its connector, budget and shared ports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+
+from services.sync.connectors.bc_client import BusinessCentralClient
+from services.sync.connectors.budget import SlidingWindowBudget
+from services.sync.connectors.business_central import BusinessCentralConnector
+from services.sync.handlers import Clock, SyncContext
+from services.sync.metrics import SyncMetrics
+from services.sync.publishing import Outbox
+from services.sync.repository import SyncStateStore
+from services.sync.settings import ClientConnection, SyncSettings
+
+
+@dataclass(frozen=True)
+class ContextFactory:
+    """Makes the context of one connection (each environment gets its own request budget)."""
+
+    settings: SyncSettings
+    http: httpx.AsyncClient
+    store: SyncStateStore
+    outbox: Outbox
+    now: Clock
+    metrics: SyncMetrics
+
+    def __call__(self, connection: ClientConnection) -> SyncContext:
+        """A context whose connector talks to the connection's Business Central environment."""
+        s = self.settings
+        client = BusinessCentralClient(
+            self.http,
+            connection,
+            s.max_concurrent_requests,
+            SlidingWindowBudget(s.requests_per_window, s.window_seconds),
+            on_response=self.metrics.response,
+        )
+        return SyncContext(
+            connection=connection,
+            connector=BusinessCentralConnector(client, connection),
+            store=self.store,
+            outbox=self.outbox,
+            now=self.now,
+            heartbeat=timedelta(seconds=s.heartbeat_seconds),
+            metrics=self.metrics,
+        )
