@@ -1,11 +1,12 @@
 """Posted G/L entries, and their daily totals per company x account x month: what the statements read.
 
 State: one document per entry (`agg_ledger_entries`, `_id` = company and entry number), inserted
-once; a redelivered entry collides with its `_id` (E11000) and is ignored. Read model: for every
-(account, month) a batch touched, the daily totals are re-derived from the stored entries and
-replaced (`agg_ledger_months`). Derivation from state, never `$inc`, so redelivery, replay or a
-crash between the two writes ends with the totals of a clean run. A report reads at most
-accounts x months small documents, however many entries were posted.
+once; a redelivered entry collides with its `_id` (E11000) and is ignored. Read models: for every
+(account, month) a batch touched, the month's totals (`agg_ledger_months`) and its daily totals
+(`agg_ledger_days`) are re-derived from the stored entries and replaced. Derivation from state,
+never `$inc`, so redelivery, replay or a crash between the writes ends with the totals of a clean
+run. A report reads one tiny document per account and month, and the daily totals of only the
+months its period ends fall in, however many entries were posted.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from shared.records import LedgerEntry
 
 ENTRIES_COLLECTION = "agg_ledger_entries"
 MONTHS_COLLECTION = "agg_ledger_months"
+DAYS_COLLECTION = "agg_ledger_days"
 DUPLICATE_KEY = 11000
 Bucket = tuple[CompanyId, str, str]
 """(company, account number, month as YYYY-MM)."""
@@ -63,28 +65,41 @@ def entry_document(company_id: CompanyId, entry: LedgerEntry) -> Document:
     }
 
 
-def month_document(bucket: Bucket, entries: Iterable[Document]) -> Document:
-    """Daily debit and credit totals of one bucket, from its stored entries."""
+def month_documents(bucket: Bucket, entries: Iterable[Document]) -> tuple[Document, Document]:
+    """The month's debit and credit totals, and its daily totals (parallel arrays), from its entries."""
     company_id, account, month = bucket
-    days: dict[str, dict[str, Decimal]] = {}
+    days: dict[int, list[Decimal]] = {}
     for entry in entries:
-        totals = days.setdefault(f"{entry['day']:02d}", {"debit": Decimal(0), "credit": Decimal(0)})
-        totals["debit"] += entry["debit"]
-        totals["credit"] += entry["credit"]
-    return {"company_id": company_id, "account": account, "month": month, "days": dict(sorted(days.items()))}
+        pair = days.setdefault(entry["day"], [Decimal(0), Decimal(0)])
+        pair[0] += entry["debit"]
+        pair[1] += entry["credit"]
+    ordered = sorted(days.items())
+    key: Document = {"company_id": company_id, "account": account, "month": month}
+    totals: Document = {
+        "debit": sum((t[0] for _, t in ordered), Decimal(0)),
+        "credit": sum((t[1] for _, t in ordered), Decimal(0)),
+    }
+    daily: Document = {
+        "days": [day for day, _ in ordered],
+        "debit": [t[0] for _, t in ordered],
+        "credit": [t[1] for _, t in ordered],
+    }
+    return key | totals, key | daily
 
 
 class MongoLedgerStore:
-    """LedgerStore on MongoDB (`agg_ledger_entries`, `agg_ledger_months`)."""
+    """LedgerStore on MongoDB (`agg_ledger_entries`, `agg_ledger_months`, `agg_ledger_days`)."""
 
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._entries = db[ENTRIES_COLLECTION]
         self._months = db[MONTHS_COLLECTION]
+        self._days = db[DAYS_COLLECTION]
 
     async def create_indexes(self) -> None:
         """Deriving reads a company's entries by bucket; reports read a company's months."""
         await self._entries.create_index([("company_id", 1), ("bucket", 1)])
         await self._months.create_index([("company_id", 1)])
+        await self._days.create_index([("company_id", 1), ("month", 1)])
 
     async def add_entries(self, events: Sequence[LedgerEntriesPosted]) -> None:
         """Insert new entries (duplicates ignored), then replace the touched buckets' daily totals."""
@@ -97,7 +112,8 @@ class MongoLedgerStore:
         by_company: dict[CompanyId, list[str]] = {}
         for company_id, account, month in buckets:
             by_company.setdefault(company_id, []).append(f"{account}|{month}")
-        writes: list[ReplaceOne[Any]] = []
+        months: list[ReplaceOne[Any]] = []
+        days: list[ReplaceOne[Any]] = []
         for company_id, keys in by_company.items():
             grouped: dict[str, list[Document]] = {key: [] for key in keys}
             query = {"company_id": company_id, "bucket": {"$in": keys}}
@@ -105,10 +121,13 @@ class MongoLedgerStore:
                 grouped[entry["bucket"]].append(entry)
             for key, entries in grouped.items():
                 account, month = key.split("|")
-                doc = month_document((company_id, account, month), entries)
-                writes.append(ReplaceOne({"_id": bucket_id(company_id, account, month)}, doc, upsert=True))
-        if writes:
-            await self._months.bulk_write(writes, ordered=False)
+                totals, daily = month_documents((company_id, account, month), entries)
+                where = {"_id": bucket_id(company_id, account, month)}
+                months.append(ReplaceOne(where, totals, upsert=True))
+                days.append(ReplaceOne(where, daily, upsert=True))
+        if months:
+            await self._days.bulk_write(days, ordered=False)
+            await self._months.bulk_write(months, ordered=False)
 
 
 async def _insert_new(collection: AsyncCollection[Document], documents: list[Document]) -> None:

@@ -1,12 +1,14 @@
 """Reading one company's books for its reports from the aggregator's read models (read-only).
 
 The chart and the aged reports are the aggregator's stored records (`agg_records`, kinds
-`account`, `aged_receivables`, `aged_payables`); the movements are its monthly G/L buckets.
+`account`, `aged_receivables`, `aged_payables`); the movements are its G/L read models
+(`agg_ledger_months`: totals per account and month; `agg_ledger_days`: daily totals).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import calendar
+from collections.abc import Collection, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -20,8 +22,14 @@ from shared.records import AgedBalance, LedgerAccount
 ZERO = Decimal(0)
 
 
-async def load_books(db: AsyncDatabase[Document], company_id: str, company_name: str) -> Books | None:
-    """The company's chart, daily movements and aged reports; None before its accounts were synced."""
+async def load_books(
+    db: AsyncDatabase[Document], company_id: str, company_name: str, detail_months: Collection[str]
+) -> Books | None:
+    """The company's chart, movements and aged reports; None before its accounts were synced.
+
+    `detail_months` (YYYY-MM) are read day by day; every other month as its totals, dated on its
+    last day. That is exact for every date a statement asks about as long as the period ends fall
+    in `detail_months`: the rest are month ends (openings) or the day before a year start."""
     records = db["agg_records"]
     stored = await records.find(
         {"company_id": company_id, "kind": {"$in": ["account", "aged_receivables", "aged_payables"]}}
@@ -32,13 +40,7 @@ async def load_books(db: AsyncDatabase[Document], company_id: str, company_name:
     accounts = [LedgerAccount.model_validate(d) for d in by_kind.get("account", [])]
     if not accounts:
         return None
-    buckets = db["agg_ledger_months"].find({"company_id": company_id}, {"account": 1, "month": 1, "days": 1})
-    movements: dict[str, list[DayMovement]] = {}
-    async for bucket in buckets:
-        year, month = (int(part) for part in bucket["month"].split("-"))
-        days = movements.setdefault(bucket["account"], [])
-        for day, totals in bucket.get("days", {}).items():
-            days.append(DayMovement(date(year, month, int(day)), totals["debit"], totals["credit"]))
+    movements = await _movements(db, company_id, detail_months)
     return Books(
         company_name=company_name,
         currency=accounts[0].currency,
@@ -51,6 +53,30 @@ async def load_books(db: AsyncDatabase[Document], company_id: str, company_name:
         receivables=_aged(by_kind.get("aged_receivables"), "customers"),
         payables=_aged(by_kind.get("aged_payables"), "vendors"),
     )
+
+
+async def _movements(
+    db: AsyncDatabase[Document], company_id: str, detail_months: Collection[str]
+) -> dict[str, list[DayMovement]]:
+    movements: dict[str, list[DayMovement]] = {}
+    async for month in db["agg_ledger_months"].find({"company_id": company_id}):
+        if month["month"] not in detail_months:
+            day = _month_end(month["month"])
+            movements.setdefault(month["account"], []).append(
+                DayMovement(day, month["debit"], month["credit"])
+            )
+    detail = {"company_id": company_id, "month": {"$in": sorted(detail_months)}}
+    async for daily in db["agg_ledger_days"].find(detail):
+        first = _month_end(daily["month"]).replace(day=1)
+        days = movements.setdefault(daily["account"], [])
+        for day, debit, credit in zip(daily["days"], daily["debit"], daily["credit"], strict=True):
+            days.append(DayMovement(first.replace(day=day), debit, credit))
+    return movements
+
+
+def _month_end(month: str) -> date:
+    year, number = (int(part) for part in month.split("-"))
+    return date(year, number, calendar.monthrange(year, number)[1])
 
 
 def _aged(stored: list[Mapping[str, Any]] | None, field: str) -> AgedReport:

@@ -35,6 +35,11 @@ class ReportPeriod:
     current: Period
     comparative: Period
 
+    @property
+    def ends_in_months(self) -> frozenset[str]:
+        """The months (YYYY-MM) the two period ends fall in: the only ones needed day by day."""
+        return frozenset(f"{p.end:%Y-%m}" for p in (self.current, self.comparative))
+
 
 def report_period(period_end: date) -> ReportPeriod:
     """Year to date ending `period_end`, and the same span of the year before."""

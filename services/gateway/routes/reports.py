@@ -75,12 +75,13 @@ async def download_report(
     """A ready-to-print workbook: year to date to `period_end`, beside the same span a year earlier."""
     row = await _granted_row(db, accountant, company_id)
     company_name = str(row.get("company_name") or company_id)
-    books = await load_books(db, company_id, company_name)
-    if books is None:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=NOT_SYNCED)
     now = datetime.now(UTC)
     end = period_end or default_period_end(company_today(str(row.get("time_zone") or "UTC"), now))
-    meta = WorkbookMeta(company_name, f"Year to date {report_period(end).current.label}", now)
+    period = report_period(end)
+    books = await load_books(db, company_id, company_name, period.ends_in_months)
+    if books is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=NOT_SYNCED)
+    meta = WorkbookMeta(company_name, f"Year to date {period.current.label}", now)
     content = await run_in_threadpool(lambda: write_workbook(statements_for(name, books, end), meta))
     filename = f"{_slug(company_name)}-{name}-{end.isoformat()}.xlsx"
     return Response(
