@@ -3,9 +3,11 @@ aggregator as a separate process (SIGKILL-able) with its own consumer group and 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import sys
+import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -202,3 +204,41 @@ def aggregator_settings(kafka: KafkaServer, mongo: MongoServer, db: str, group: 
         kafka_bootstrap_servers=kafka.bootstrap_servers, mongo_url=mongo.url, mongo_database=db, log_json=True
     )
     return AggregatorSettings(common=common, group_id=group, session_timeout_ms=6000, max_batch=200)
+
+
+async def publish_steadily(
+    kafka: KafkaServer, events: list[tuple[str, HubEvent]], retry_seconds: float = 0.5
+) -> float:
+    """Publish one event at a time, each acknowledged by the broker (acks=all); while the broker is
+    unreachable, retry the same event until it is taken. Returns the longest wait for one event."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=kafka.bootstrap_servers,
+        acks="all",
+        enable_idempotence=True,
+        request_timeout_ms=5000,
+    )
+    await _start_with_retries(producer, retry_seconds)
+    longest = 0.0
+    try:
+        for topic, event in events:
+            assert isinstance(event, EventBase)
+            started = time.monotonic()
+            while True:
+                try:
+                    await producer.send_and_wait(topic, encode_event(event), key=event.company_id.encode())
+                    break
+                except KafkaError:
+                    await asyncio.sleep(retry_seconds)
+            longest = max(longest, time.monotonic() - started)
+    finally:
+        await producer.stop()
+    return longest
+
+
+async def _start_with_retries(producer: AIOKafkaProducer, retry_seconds: float) -> None:
+    while True:
+        try:
+            await producer.start()
+            return
+        except KafkaError:
+            await asyncio.sleep(retry_seconds)
