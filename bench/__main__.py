@@ -5,12 +5,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from bench import aggregator, freshness, gateway
+from bench import aggregator, freshness, gateway, reports
 
 BENCHMARKS: dict[str, Callable[[], None]] = {
     "freshness": freshness.main,
     "aggregator": aggregator.main,
     "gateway": gateway.main,
+    "reports": reports.main,
 }
 
 
