@@ -125,20 +125,23 @@ def posted(company: CompanyId, seq: int, entries: list[LedgerEntry]) -> LedgerEn
     return LedgerEntriesPosted(company_id=company, seq=seq, entries=tuple(entries))
 
 
+def ledger_entry(number: int, entry: Entry) -> LedgerEntry:
+    """A builder entry as sync publishes it, with its entry number."""
+    account, day, debit, credit = entry
+    return LedgerEntry(
+        id=f"e-{number}",
+        entry_number=number,
+        account_number=account,
+        posting_date=day,
+        debit_amount=debit,
+        credit_amount=credit,
+        last_modified_at=MOMENT,
+    )
+
+
 def ledger_entries() -> list[LedgerEntry]:
-    """The entries of 400 postings over 2025 and most of 2026, numbered from 1, as sync publishes them."""
-    return [
-        LedgerEntry(
-            id=f"e-{n}",
-            entry_number=n,
-            account_number=account,
-            posting_date=day,
-            debit_amount=debit,
-            credit_amount=credit,
-            last_modified_at=MOMENT,
-        )
-        for n, (account, day, debit, credit) in enumerate(entries_of(postings(400, date(2025, 1, 1), 600)), 1)
-    ]
+    """The entries of 400 postings over 2025 and most of 2026, numbered from 1."""
+    return [ledger_entry(n, e) for n, e in enumerate(entries_of(postings(400, date(2025, 1, 1), 600)), 1)]
 
 
 async def store_chart(db: AsyncDatabase[Document], company: CompanyId) -> None:
