@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from services.aggregator.subscribers import CONSUMED as AGGREGATOR_TOPICS
-from shared.topics import COMPANY_SYNC_STATUS, SYNC_COMMANDS, project_topics
+from shared.topics import CLIENT_CONNECTIONS, COMPANY_SYNC_STATUS, SYNC_COMMANDS, project_topics
 
 ROOT = Path(__file__).resolve().parents[2]
 VALIDATE = ROOT / "deploy" / "k8s" / "validate.sh"
@@ -291,7 +291,7 @@ def test_production_kafka_is_tls_with_a_scram_user_per_service_allowed_only_its_
     }
     assert reads["aggregator"] == set(AGGREGATOR_TOPICS)
     assert reads["sync"] == {SYNC_COMMANDS}
-    assert reads["gateway"] == {COMPANY_SYNC_STATUS}
+    assert reads["gateway"] == {COMPANY_SYNC_STATUS, CLIENT_CONNECTIONS}
 
 
 def test_dev_kafka_stays_plain_inside_the_cluster(rendering: Rendering) -> None:
