@@ -25,9 +25,13 @@ $(STAMP): requirements.lock pyproject.toml
 run: install
 	$(BIN)/python -m deploy.local.run
 
-## test: lint, then unit, integration and end-to-end tests against real Kafka and MongoDB
+## test: lint, then unit, integration and end-to-end tests against real Kafka and MongoDB, and the quick fault tests
 test: install lint
-	$(BIN)/pytest -q tests/unit tests/integration tests/e2e tests/deploy
+	$(BIN)/pytest -q -m "not chaos_only" tests/unit tests/integration tests/faults tests/e2e tests/deploy
+
+## chaos: every fault test (servers and services killed under load, a 3-broker cluster losing one), each ending equal to a clean replay
+chaos: install
+	$(BIN)/pytest -q tests/faults tests/integration/test_aggregator_crash_recovery.py tests/integration/test_aggregator_replay.py
 
 lint: install
 	$(BIN)/ruff check .

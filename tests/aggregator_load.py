@@ -11,7 +11,7 @@ import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -19,7 +19,6 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
-from deploy.local.kafka import KafkaServer
 from deploy.local.mongo import MongoServer
 from deploy.local.processes import ManagedProcess, free_port
 from services.aggregator.settings import AggregatorSettings
@@ -43,6 +42,16 @@ from tests.builders import (
     sync_failed,
     sync_succeeded,
 )
+
+
+class Brokers(Protocol):
+    """A Kafka broker or cluster: where clients bootstrap."""
+
+    @property
+    def bootstrap_servers(self) -> str:
+        """host:port[,host:port...]."""
+        ...
+
 
 COMPANIES = 60
 EVENTS_PER_COMPANY = 120
@@ -113,7 +122,7 @@ def interleaved(
     return merged
 
 
-async def publish(kafka: KafkaServer, events: list[tuple[str, HubEvent]]) -> None:
+async def publish(kafka: Brokers, events: list[tuple[str, HubEvent]]) -> None:
     producer = AIOKafkaProducer(
         bootstrap_servers=kafka.bootstrap_servers, acks="all", enable_idempotence=True
     )
@@ -130,7 +139,7 @@ async def publish(kafka: KafkaServer, events: list[tuple[str, HubEvent]]) -> Non
 class AggregatorProcess:
     """The aggregator as a separate process with its own consumer group and database."""
 
-    def __init__(self, kafka: KafkaServer, mongo: MongoServer, group: str, db: str, log_dir: Path) -> None:
+    def __init__(self, kafka: Brokers, mongo: MongoServer, group: str, db: str, log_dir: Path) -> None:
         self.port = free_port()
         self.env = {
             **os.environ,
@@ -170,7 +179,7 @@ class AggregatorProcess:
             self.process.stop()
 
 
-async def lag(kafka: KafkaServer, group: str) -> int:
+async def lag(kafka: Brokers, group: str) -> int:
     """Messages on the consumed topics not yet committed by `group` (-1 while the group is not known yet)."""
     try:
         return await _lag(kafka, group)
@@ -178,7 +187,7 @@ async def lag(kafka: KafkaServer, group: str) -> int:
         return -1
 
 
-async def _lag(kafka: KafkaServer, group: str) -> int:
+async def _lag(kafka: Brokers, group: str) -> int:
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
     await admin.start()
     try:
@@ -198,7 +207,7 @@ async def _lag(kafka: KafkaServer, group: str) -> int:
     return sum(end - (committed[tp].offset if tp in committed else 0) for tp, end in ends.items())
 
 
-def aggregator_settings(kafka: KafkaServer, mongo: MongoServer, db: str, group: str) -> AggregatorSettings:
+def aggregator_settings(kafka: Brokers, mongo: MongoServer, db: str, group: str) -> AggregatorSettings:
     """The settings of an aggregator (or a replay of it) on these servers."""
     common = ServiceSettings(
         kafka_bootstrap_servers=kafka.bootstrap_servers, mongo_url=mongo.url, mongo_database=db, log_json=True
@@ -207,7 +216,7 @@ def aggregator_settings(kafka: KafkaServer, mongo: MongoServer, db: str, group: 
 
 
 async def publish_steadily(
-    kafka: KafkaServer, events: list[tuple[str, HubEvent]], retry_seconds: float = 0.5
+    kafka: Brokers, events: list[tuple[str, HubEvent]], retry_seconds: float = 0.5
 ) -> float:
     """Publish one event at a time, each acknowledged by the broker (acks=all); while the broker is
     unreachable, retry the same event until it is taken. Returns the longest wait for one event."""
