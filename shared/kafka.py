@@ -18,7 +18,7 @@ from shared.topics import dead_letter_topic
 def make_broker(settings: ServiceSettings, client_id: str) -> KafkaBroker:
     """A broker whose producer cannot duplicate or reorder a partition's messages, over TLS/SASL when set."""
     return KafkaBroker(
-        settings.kafka_bootstrap_servers,
+        bootstrap_list(settings.kafka_bootstrap_servers),
         client_id=client_id,
         security=kafka_security(settings),
         enable_idempotence=True,
@@ -28,6 +28,11 @@ def make_broker(settings: ServiceSettings, client_id: str) -> KafkaBroker:
         logger=logging.getLogger(f"{client_id}.kafka"),
         log_level=logging.DEBUG,
     )
+
+
+def bootstrap_list(servers: str) -> list[str]:
+    """`host:port,host:port` as a list: faststream takes a plain string for one host only."""
+    return [server.strip() for server in servers.split(",") if server.strip()]
 
 
 def kafka_security(settings: ServiceSettings) -> BaseSecurity | None:
