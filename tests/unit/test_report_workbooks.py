@@ -14,6 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from services.gateway.reports.books import DayMovement, Ledger
 from services.gateway.reports.catalog import ALL, REPORT_NAMES, statements_for
+from services.gateway.reports.periods import default_period_end, report_period
 from services.gateway.reports.workbook import WorkbookMeta, write_workbook
 from tests.report_books import CASH, CHART, Entry, balance, books_from, entries_of, postings
 
@@ -187,3 +188,15 @@ def test_ledger_balances_include_the_day_itself_and_movements_both_ends() -> Non
     assert ledger.movement("1", date(2026, 1, 5), date(2026, 2, 1)) == (Decimal(7), Decimal(3))
     assert ledger.net("1", date(2026, 1, 2), date(2026, 1, 31)) == -3
     assert ledger.balance("unknown", date(2026, 1, 5)) == 0
+
+
+def test_the_default_period_ends_with_the_last_complete_month() -> None:
+    assert default_period_end(date(2026, 11, 25)) == date(2026, 10, 31)
+    assert default_period_end(date(2026, 1, 1)) == date(2025, 12, 31)
+
+
+def test_the_comparative_period_is_the_same_span_a_year_earlier_even_from_a_leap_day() -> None:
+    period = report_period(date(2028, 2, 29))
+    assert (period.current.start, period.current.end) == (date(2028, 1, 1), date(2028, 2, 29))
+    assert (period.comparative.start, period.comparative.end) == (date(2027, 1, 1), date(2027, 2, 28))
+    assert period.ends_in_months == {"2028-02", "2027-02"}
