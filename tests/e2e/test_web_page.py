@@ -256,3 +256,57 @@ async def test_my_tasks_lists_a_new_overdue_task_and_completing_it_removes_it(
     await expect(task).to_contain_text("Overdue:")
     await task.get_by_role("button", name=f"Complete “{title}”").click()
     await expect(task).to_have_count(0, timeout=30_000)
+
+
+WIDER_THAN_THE_WINDOW = """() => [...document.querySelectorAll("body *")]
+    .filter((e) => e.getBoundingClientRect().right > window.innerWidth)
+    .filter((e) => getComputedStyle(e).position === "absolute" || !e.closest(".table-wrap"))
+    .map((e) => `${e.tagName}#${e.id}.${e.className}`)"""
+
+
+async def test_the_dashboard_fits_a_tablet_without_scrolling_the_page_sideways(
+    browser: Browser, stack: Stack
+) -> None:
+    context = await browser.new_context(viewport={"width": 768, "height": 1024})
+    try:
+        page = await context.new_page()
+        rows = await signed_in_with_rows(page, stack)
+        await expect(rows).to_have_count(4, timeout=30_000)
+        overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        wide = await page.evaluate(WIDER_THAN_THE_WINDOW)
+        assert overflow <= 0, f"the page is {overflow}px wider than a tablet because of {wide}"
+        await expect(page.get_by_role("button", name="Refresh all")).to_be_in_viewport()
+    finally:
+        await context.close()
+
+
+async def test_adding_a_client_shows_why_a_wrong_secret_fails_then_its_companies_appear(
+    page: Page, stack: Stack, simulator: httpx.AsyncClient
+) -> None:
+    company = (await simulator.get("/companies")).json()[-1]
+    await page.goto(f"{stack.gateway_url}/")
+    await page.get_by_role("button", name="Create an account").click()
+    form = page.locator("#sign-up")
+    await form.get_by_label("Work email").fill("partner@client-adder.example")
+    await form.get_by_label("Choose a password").fill("a-long-enough-password")
+    await form.get_by_role("button", name="Create account").click()
+    await expect(page.locator("#status")).to_contain_text("No companies yet")
+    await page.get_by_role("button", name="Add a client").click()
+    dialog = page.get_by_role("dialog", name="Add a client")
+    await dialog.get_by_label("Client name").fill("Wrong secret Ltd")
+    await dialog.get_by_label("Tenant ID").fill(company["tenantId"])
+    await dialog.get_by_label("Environment").fill(company["environment"])
+    await dialog.get_by_label("Application (client) ID").fill("accountant-hub")
+    await dialog.get_by_label("Client secret").fill("not-the-secret")
+    await dialog.get_by_role("button", name="Connect").click()
+    await expect(dialog.locator("#client-list")).to_contain_text("Wrong secret Ltd", timeout=15_000)
+    await expect(dialog.locator("#client-list li.error")).to_contain_text("not connected:", timeout=30_000)
+    await dialog.get_by_label("Client name").fill(company["tenantName"])
+    await dialog.get_by_label("Tenant ID").fill(company["tenantId"])
+    await dialog.get_by_label("Environment").fill(company["environment"])
+    await dialog.get_by_label("Application (client) ID").fill("accountant-hub")
+    await dialog.get_by_label("Client secret").fill("local-secret")
+    await dialog.get_by_role("button", name="Connect").click()
+    await expect(dialog.locator("#client-list")).to_contain_text("connected, 2 companies", timeout=30_000)
+    await dialog.get_by_role("button", name="Close").click()
+    await expect(page.locator("#rows tr")).to_have_count(2, timeout=30_000)

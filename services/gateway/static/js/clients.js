@@ -10,8 +10,12 @@ export async function loadClients() {
     const { clients } = await api("/api/v1/clients");
     list.replaceChildren(
       ...clients.map((c) => {
-        const outcome = c.error ? `not connected: ${c.error}` : c.state || (c.connected ? "connected" : "connecting…");
-        return element("li", `${c.name}: ${outcome}`, { class: c.error ? "error" : "" });
+        const outcome = {
+          pending: "connecting…",
+          connected: `connected, ${c.companies ?? 0} companies`,
+          failed: `not connected: ${c.error}`,
+        }[c.state];
+        return element("li", `${c.client_name} (${c.tenant}/${c.environment}): ${outcome}`, { class: c.state === "failed" ? "error" : "" });
       }),
     );
   } catch (error) {
@@ -28,9 +32,11 @@ export function configureClients() {
     const data = Object.fromEntries(new FormData(form));
     try {
       await api("/api/v1/clients", { method: "POST", body: data });
-      status.textContent = `Connecting to ${data.name}; its companies appear on the dashboard once connected.`;
+      status.textContent = `Connecting to ${data.client_name}; its companies appear on the dashboard once connected.`;
       form.reset();
       await loadClients();
+      // Sync answers within seconds: show the outcome as it arrives.
+      [1000, 3000, 6000, 10000].forEach((ms) => setTimeout(loadClients, ms));
     } catch (error) {
       handleError(error, status);
     }
