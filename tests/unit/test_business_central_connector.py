@@ -20,7 +20,7 @@ from deploy.local.bc_simulator import SimulatedBooks, SimulatorSettings, create_
 from deploy.local.bc_simulator.books import SimulatedCompany, SimulatedTenant
 from services.sync.connectors.base import ClientSystemError, RemoteCompany
 from services.sync.connectors.bc_client import MAX_ATTEMPTS, BusinessCentralClient
-from services.sync.connectors.bc_mapping import normalise_enum, parse_date
+from services.sync.connectors.bc_mapping import aged_balance, normalise_enum, parse_date
 from services.sync.connectors.budget import SlidingWindowBudget
 from services.sync.connectors.business_central import BusinessCentralConnector
 from services.sync.handlers import SyncContext, sync_company
@@ -345,3 +345,23 @@ async def test_aged_receivables_arrive_with_their_ageing_buckets(bc: Bc) -> None
         assert line.period3_amount is not None
         buckets = line.current_amount + line.period1_amount + line.period2_amount + line.period3_amount
         assert buckets == line.balance_due
+
+
+def test_aged_lines_carry_the_company_currency_because_bc_ages_in_lcy() -> None:
+    company = RemoteCompany(id="c1", name="Contoso", web_url="https://bc.example/c1", currency="USD")
+    line = {
+        "vendorNumber": "V0001",
+        "name": "Fabrikam Supplies",
+        "currencyCode": "EUR",  # the vendor's document currency, not the amounts'
+        "balanceDue": 1200.5,
+        "currentAmount": 200.5,
+        "period1Amount": 1000,
+        "period2Amount": 0,
+        "period3Amount": 0,
+    }
+    aged = aged_balance(company, line)
+    assert (aged.currency, aged.balance_due, aged.current_amount) == (
+        "USD",
+        Decimal("1200.5"),
+        Decimal("200.5"),
+    )

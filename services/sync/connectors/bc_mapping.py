@@ -106,12 +106,13 @@ def ledger_account(company: RemoteCompany, e: dict[str, Any]) -> LedgerAccount:
 
 
 def aged_balance(company: RemoteCompany, e: dict[str, Any]) -> AgedBalance:
-    """An `agedAccountsPayables` (or receivables) line."""
+    """An `agedAccountsPayables` (or receivables) line. BC ages in the local currency (LCY): the
+    line's `currencyCode` is the vendor's (customer's) document currency, not the amounts'."""
     number = e.get("vendorNumber", e.get("customerNumber", ""))
     return AgedBalance(
         number=str(number),
         name=str(e.get("name", "")),
-        currency=_currency(company, e),
+        currency=company.currency,
         balance_due=Decimal(e.get("balanceDue", 0)),
         current_amount=Decimal(e.get("currentAmount", 0)),
         period1_amount=_optional_amount(e.get("period1Amount")),
