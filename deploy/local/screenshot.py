@@ -1,4 +1,7 @@
-"""`make screenshot`: start the local system, sign in in headless Chromium, save docs/dashboard.png."""
+"""`make screenshot`: start the local system, sign in in headless Chromium, photograph the page.
+
+Saves docs/dashboard.png, docs/company-details.png and docs/my-tasks.png.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from deploy.local.stack import SAMPLE_ACCOUNTANT, SAMPLE_PASSWORD, StackOptions,
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 OUTPUT = DOCS / "dashboard.png"
 DETAILS = DOCS / "company-details.png"
+TASKS = DOCS / "my-tasks.png"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
 
@@ -24,7 +28,7 @@ async def capture(gateway_url: str, output: Path) -> None:
         browser = await playwright.chromium.launch(
             executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=FLAGS
         )
-        page = await browser.new_page(viewport={"width": 1200, "height": 560})
+        page = await browser.new_page(viewport={"width": 1280, "height": 720})
         await page.goto(f"{gateway_url}/")
         await page.locator("#sign-in").get_by_label("Work email").fill(SAMPLE_ACCOUNTANT)
         await page.locator("#sign-in").get_by_label("Password").fill(SAMPLE_PASSWORD)
@@ -37,6 +41,9 @@ async def capture(gateway_url: str, output: Path) -> None:
         await page.locator(".menu:visible").get_by_role("button", name="Details").click()
         await expect(page.get_by_role("heading", name="13-week cash-flow forecast")).to_be_visible()
         await page.locator("#details").screenshot(path=str(DETAILS))
+        await page.get_by_role("tab", name="My user tasks").click()
+        await expect(page.locator("#task-rows tr").first).to_be_visible(timeout=30_000)
+        await page.locator("#tasks").screenshot(path=str(TASKS))
         await browser.close()
 
 

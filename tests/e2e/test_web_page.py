@@ -245,6 +245,7 @@ async def test_my_tasks_lists_a_new_overdue_task_and_completing_it_removes_it(
 ) -> None:
     await signed_in_with_rows(page, stack)
     await page.get_by_role("tab", name="My user tasks").click()
+    await page.get_by_text("New task", exact=True).click()
     form = page.locator("#new-task")
     await expect(form.get_by_label("Company").locator("option").first).to_be_attached(timeout=10_000)
     title = "Chase the VAT return paperwork"
