@@ -30,7 +30,7 @@ from services.aggregator.documents import (
     status_writes,
 )
 from services.aggregator.projections import CompanyFigures, CompanyState, FigureDate
-from services.aggregator.tasks import CompanyTaskView, my_tasks_writes, task_write, tasks_from_documents
+from services.aggregator.tasks import CompanyTaskView, batch_my_tasks_writes, task_write, tasks_from_documents
 from shared.ids import AccountantId, CompanyId
 from shared.mongo import Document
 
@@ -124,8 +124,9 @@ class MongoProjectionStore:
             row_writes += [DeleteOne({"_id": row_id(a, f.company_id)}) for a in sorted(f.revoked_from)]
         if row_writes:
             await self._rows.bulk_write(row_writes, ordered=True)
-        task_writes = [w for f in figures for w in my_tasks_writes(task_view(f), f.tasks)]
-        await self._my_tasks.bulk_write(task_writes, ordered=True)
+        task_writes = batch_my_tasks_writes([(task_view(f), f.tasks) for f in figures])
+        if task_writes:
+            await self._my_tasks.bulk_write(task_writes, ordered=True)
 
     async def figure_dates(self) -> list[FigureDate]:
         """Each company's figures date and time zone (to find those whose day has turned)."""

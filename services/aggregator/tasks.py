@@ -112,7 +112,7 @@ def my_task_document(view: CompanyTaskView, task: UserTask) -> Document:
 
 def my_tasks_writes(view: CompanyTaskView, tasks: Sequence[UserTask]) -> list[Any]:
     """Replace a company's entries in `my_tasks`: open tasks whose assignee was granted the company."""
-    listed = [t for t in tasks if t.status != "done" and AccountantId(t.assignee) in view.granted_to]
+    listed = _listed(view, tasks)
     ids = [my_task_id(AccountantId(t.assignee), t.id) for t in listed]
     writes: list[Any] = [DeleteMany({"company_id": view.company_id, "_id": {"$nin": ids}})]
     writes += [
@@ -120,6 +120,21 @@ def my_tasks_writes(view: CompanyTaskView, tasks: Sequence[UserTask]) -> list[An
         for key, t in zip(ids, listed, strict=True)
     ]
     return writes
+
+
+def batch_my_tasks_writes(companies: Sequence[tuple[CompanyTaskView, Sequence[UserTask]]]) -> list[Any]:
+    """`my_tasks` writes for a batch: companies with listed tasks get theirs replaced; every other
+    company's entries go in one delete (most companies have none, so a batch costs one operation)."""
+    idle = [view.company_id for view, tasks in companies if not _listed(view, tasks)]
+    writes: list[Any] = [DeleteMany({"company_id": {"$in": idle}})] if idle else []
+    for view, tasks in companies:
+        if _listed(view, tasks):
+            writes += my_tasks_writes(view, tasks)
+    return writes
+
+
+def _listed(view: CompanyTaskView, tasks: Sequence[UserTask]) -> list[UserTask]:
+    return [t for t in tasks if t.status != "done" and AccountantId(t.assignee) in view.granted_to]
 
 
 def my_task_id(accountant: AccountantId, task_id: str) -> str:

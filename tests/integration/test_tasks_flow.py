@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from pymongo.asynchronous.database import AsyncDatabase
 
 from deploy.local.kafka import KafkaServer
@@ -119,21 +119,26 @@ async def publish(kafka_server: KafkaServer, topic: str, *events: EventBase) -> 
 
 async def redeliver_task_events(kafka_server: KafkaServer, company: CompanyId) -> int:
     """Send every task event of the company again, oldest last (a stale redelivery)."""
-    consumer = AIOKafkaConsumer(
-        TASKS_EVENTS, bootstrap_servers=kafka_server.bootstrap_servers, auto_offset_reset="earliest"
-    )
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_server.bootstrap_servers, acks="all")
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_server.bootstrap_servers, enable_auto_commit=False)
+    await producer.start()
     await consumer.start()
+    key = company.encode()
+    values: list[bytes] = []
     try:
-        batches = await consumer.getmany(timeout_ms=3000)
-        values = [r.value for records in batches.values() for r in records if r.key == company.encode()]
+        partitions = [
+            TopicPartition(TASKS_EVENTS, p) for p in sorted(await producer.partitions_for(TASKS_EVENTS))
+        ]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        while [p for p, end in ends.items() if await consumer.position(p) < end]:
+            batches = await consumer.getmany(timeout_ms=1000)
+            values += [r.value for rs in batches.values() for r in rs if r.key == key and r.value]
+        for value in [*values, *reversed(values)]:
+            await producer.send_and_wait(TASKS_EVENTS, value, key=key)
     finally:
         await consumer.stop()
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_server.bootstrap_servers, acks="all")
-    await producer.start()
-    try:
-        for value in [*values, *reversed(values)]:
-            await producer.send_and_wait(TASKS_EVENTS, value, key=company.encode())
-    finally:
         await producer.stop()
     return len(values)
 
