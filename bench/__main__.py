@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from bench import aggregator, freshness, gateway, reports
+from bench import aggregator, freshness, gateway, memory, reports
 
 BENCHMARKS: dict[str, Callable[[], None]] = {
+    "memory": memory.main,
     "freshness": freshness.main,
     "aggregator": aggregator.main,
     "gateway": gateway.main,
