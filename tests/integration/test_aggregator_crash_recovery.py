@@ -19,7 +19,8 @@ from shared.mongo import Document, database
 from tests.aggregator_load import AggregatorProcess, interleaved, lag, publish
 from tests.waiting import eventually
 
-pytestmark = pytest.mark.integration
+# Ten restarts of a process that replays up to tens of thousands of events: ~2-4 minutes on 2 cores.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 KILLS = 10
 PROJECTIONS = ("company_figures", "dashboard_rows")
 
