@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import structlog
@@ -30,7 +30,9 @@ from services.sync.refresh import RefreshHandler
 from services.sync.registration import Endpoints, RegisterClientHandler
 from services.sync.repository import MongoSyncStateStore
 from services.sync.settings import SyncSettings
+from services.sync.subscriptions import SubscriptionKeeper, keep_subscriptions_forever
 from services.sync.task_writeback import TaskWriteBackHandler
+from services.sync.webhooks import PATH, WebhookSyncs, webhook_router
 from shared.commands import CommandPublisher, CompleteUserTaskRequested, RefreshRequested, RegisterClient
 from shared.credentials import CredentialCipher
 from shared.health import health_router
@@ -63,7 +65,9 @@ def create_app(settings: SyncSettings, now: Clock = utc_now) -> FastAPI:
 
     directory = CompanyDirectory()
     dispatcher = CommandDispatcher()
-    dispatcher.register(RefreshRequested, RefreshHandler(lambda: contexts, directory, outbox, now))
+    refresh = RefreshHandler(lambda: contexts, directory, outbox, now)
+    dispatcher.register(RefreshRequested, refresh)
+    webhook_syncs = WebhookSyncs(refresh)
     dispatcher.register(CompleteUserTaskRequested, TaskWriteBackHandler(lambda: contexts, directory, outbox))
     dispatcher.register(
         RegisterClient,
@@ -90,20 +94,35 @@ def create_app(settings: SyncSettings, now: Clock = utc_now) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         contexts[:] = [make_context(c) for c in merged(settings.connections, await connections.load_all())]
         await broker.start()
-        poller = asyncio.create_task(poll_forever(contexts, settings.poll_interval_seconds, directory))
-        log.info("sync_started", connections=len(contexts))
+        background = [asyncio.create_task(poll_forever(contexts, settings.poll_interval_seconds, directory))]
+        if settings.webhook_base_url:
+            keeper = SubscriptionKeeper(
+                settings.webhook_base_url.rstrip("/") + PATH,
+                settings.webhook_client_state,
+                timedelta(seconds=settings.webhook_renew_before_seconds),
+                now,
+            )
+            background.append(
+                asyncio.create_task(
+                    keep_subscriptions_forever(keeper, contexts, directory, settings.webhook_check_seconds)
+                )
+            )
+        log.info("sync_started", connections=len(contexts), webhooks=bool(settings.webhook_base_url))
         try:
             yield
         finally:
-            poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await poller
+            for task in background:
+                task.cancel()
+            for task in background:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await broker.stop()
             await http.aclose()
             await client.close()
 
     app = FastAPI(title="Accountant Hub sync", lifespan=lifespan)
     serve_metrics(app, registry)
+    app.include_router(webhook_router(settings.webhook_client_state, webhook_syncs))
     app.include_router(
         health_router({"mongo": lambda: ping(client), "kafka": lambda: broker.ping(timeout=2)})
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -70,3 +70,22 @@ class SyncSettings(BaseSettings):
     command_group_id: str = Field(default="sync-commands", description="consumer group of sync.commands")
     command_batch: int = Field(default=200, ge=1, description="commands run concurrently per batch")
     port: int = 8001
+    webhook_base_url: str | None = Field(
+        default=None,
+        description="where client systems reach sync (e.g. https://sync.example); unset: poll only",
+    )
+    webhook_client_state: SecretStr = Field(
+        default=SecretStr(""), description="the secret every notification must carry as clientState"
+    )
+    webhook_renew_before_seconds: float = Field(
+        default=86400.0, gt=0, description="renew a subscription this long before it expires (BC: 3 days)"
+    )
+    webhook_check_seconds: float = Field(default=300.0, gt=0, description="how often subscriptions are kept")
+
+    @model_validator(mode="after")
+    def _webhooks_need_a_client_state(self) -> SyncSettings:
+        if self.webhook_base_url and not self.webhook_client_state.get_secret_value():
+            raise ValueError(
+                "SYNC_WEBHOOK_BASE_URL is set: set SYNC_WEBHOOK_CLIENT_STATE to a long random secret"
+            )
+        return self

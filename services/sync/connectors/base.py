@@ -40,6 +40,17 @@ class RemoteCompany:
     """The company's `name` in the client's system (ODataV4 pages address companies by it)."""
 
 
+@dataclass(frozen=True)
+class WebhookSubscription:
+    """A change-notification subscription as the client's system holds it."""
+
+    id: str
+    resource: str
+    notification_url: str
+    expires_at: datetime
+    etag: str
+
+
 class ClientSystemError(Exception):
     """The client's system refused or failed a request; the message is shown on the row."""
 

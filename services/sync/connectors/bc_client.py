@@ -69,13 +69,26 @@ class BusinessCentralClient:
         """POST an OData action (no body); the same retries and errors as a GET."""
         await self._send("POST", url, None)
 
-    async def _send(self, method: str, url: str, params: dict[str, str] | None) -> httpx.Response:
+    async def send_json(
+        self, method: str, url: str, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """POST/PATCH a JSON body (webhook subscriptions); the same retries and errors as a GET."""
+        return _json_object(await self._send(method, url, None, body, headers))
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, str] | None,
+        body: dict[str, Any] | None = None,
+        extra_headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         renewed_token = False
         for attempt in range(MAX_ATTEMPTS):
-            headers = await self._auth()
+            headers = await self._auth() | (extra_headers or {})
             await self._budget.acquire()
             async with self._slots:
-                response = await self._http.request(method, url, params=params, headers=headers)
+                response = await self._http.request(method, url, params=params, headers=headers, json=body)
             self._on_response(response.status_code)
             if response.status_code == 401 and not renewed_token:
                 self._token = None  # expired early or revoked: fetch a new one, once per call

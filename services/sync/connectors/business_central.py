@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from services.sync.connectors import bc_mapping, bc_tasks
-from services.sync.connectors.base import ChangedRecord, Feed, RemoteCompany
+from services.sync.connectors.base import ChangedRecord, Feed, RemoteCompany, WebhookSubscription
 from services.sync.connectors.bc_client import BusinessCentralClient
 from services.sync.settings import ClientConnection
 from shared.records import AgedBalance, ClientUserTask, LedgerAccount, LedgerEntry
@@ -100,6 +100,32 @@ class BusinessCentralConnector:
         """BC's `SetComplete` action on the task; ClientSystemError says why it could not."""
         await self._client.post(f"{self._odata(company)}/{bc_tasks.set_complete_path(remote_id)}")
 
+    async def subscriptions(self) -> list[WebhookSubscription]:
+        """The environment's live webhook subscriptions (BC lists only the caller's)."""
+        url = f"{self._client.api_root}/subscriptions"
+        return [_subscription(e) async for page in self._client.pages(url) for e in page]
+
+    async def subscribe(
+        self, company: RemoteCompany, entity_set: str, notification_url: str, client_state: str
+    ) -> WebhookSubscription:
+        """Create a subscription (BC first checks the notification URL with a validation token)."""
+        body = {
+            "notificationUrl": notification_url,
+            "resource": f"api/v2.0/companies({company.id})/{entity_set}",
+            "clientState": client_state,
+        }
+        return _subscription(
+            await self._client.send_json("POST", f"{self._client.api_root}/subscriptions", body)
+        )
+
+    async def renew(self, subscription: WebhookSubscription, client_state: str) -> WebhookSubscription:
+        """Renew for BC's three days (PATCH with If-Match; BC repeats the handshake)."""
+        url = f"{self._client.api_root}/subscriptions('{subscription.id}')"
+        body = {"notificationUrl": subscription.notification_url, "clientState": client_state}
+        return _subscription(
+            await self._client.send_json("PATCH", url, body, {"If-Match": subscription.etag})
+        )
+
     def _odata(self, company: RemoteCompany) -> str:
         c = self._connection
         return bc_tasks.odata_root(
@@ -121,3 +147,13 @@ def _since(since: datetime | None) -> dict[str, str]:
     moment = since.astimezone(UTC)
     stamp = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
     return {"$filter": f"lastModifiedDateTime ge {stamp}"}
+
+
+def _subscription(entity: dict[str, Any]) -> WebhookSubscription:
+    return WebhookSubscription(
+        id=str(entity["subscriptionId"]),
+        resource=str(entity["resource"]),
+        notification_url=str(entity["notificationUrl"]),
+        expires_at=datetime.fromisoformat(str(entity["expirationDateTime"])),
+        etag=str(entity.get("@odata.etag", "*")),
+    )

@@ -1,0 +1,146 @@
+"""Keeps a webhook subscription alive for every entity set sync reads, in every connected company:
+creates the missing ones (including any the client system deleted or let expire), renews those
+near expiry. Polling stays the fallback, so a failure here only costs freshness, and is retried."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol, runtime_checkable
+
+import httpx
+import structlog
+from pydantic import SecretStr
+
+from services.sync.connectors.base import ClientSystemError, RemoteCompany, WebhookSubscription
+from services.sync.directory import CompanyDirectory
+from services.sync.handlers import Clock, SyncContext
+
+log = structlog.get_logger()
+ENTITY_SETS = (
+    "salesInvoices",
+    "purchaseInvoices",
+    "salesQuotes",
+    "salesOrders",
+    "salesCreditMemos",
+    "generalLedgerEntries",
+)
+RETRY_SECONDS = 5.0
+_RESOURCE = re.compile(r"companies\((?P<company>[0-9a-fA-F-]{36})\)/(?P<entity_set>\w+)/?$")
+
+
+@runtime_checkable
+class SubscriptionApi(Protocol):
+    """A connector whose client system can notify us of changes."""
+
+    async def subscriptions(self) -> list[WebhookSubscription]:
+        """Our live subscriptions."""
+        ...
+
+    async def subscribe(
+        self, company: RemoteCompany, entity_set: str, notification_url: str, client_state: str
+    ) -> WebhookSubscription:
+        """Create one (the client system checks the URL first)."""
+        ...
+
+    async def renew(self, subscription: WebhookSubscription, client_state: str) -> WebhookSubscription:
+        """Extend one."""
+        ...
+
+
+@dataclass
+class KeepOutcome:
+    """What one pass did."""
+
+    created: int = 0
+    renewed: int = 0
+    kept: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class SubscriptionKeeper:
+    """One connection's subscriptions, kept pointing at `notification_url`."""
+
+    notification_url: str
+    client_state: SecretStr
+    renew_before: timedelta
+    now: Clock
+
+    async def keep(self, api: SubscriptionApi, companies: Iterable[RemoteCompany]) -> KeepOutcome:
+        """Create what is missing, renew what expires within `renew_before`, count the rest."""
+        outcome = KeepOutcome()
+        try:
+            live = await api.subscriptions()
+        except (ClientSystemError, httpx.HTTPError) as error:
+            log.warning("webhook_subscriptions_unlisted", error=str(error))
+            outcome.failed += 1
+            return outcome
+        ours = {
+            (m["company"].lower(), m["entity_set"]): s
+            for s in live
+            if s.notification_url == self.notification_url and (m := _RESOURCE.search(s.resource))
+        }
+        for company in companies:
+            for entity_set in ENTITY_SETS:
+                await self._keep_one(
+                    api, company, entity_set, ours.get((company.id.lower(), entity_set)), outcome
+                )
+        return outcome
+
+    async def _keep_one(
+        self,
+        api: SubscriptionApi,
+        company: RemoteCompany,
+        entity_set: str,
+        current: WebhookSubscription | None,
+        outcome: KeepOutcome,
+    ) -> None:
+        secret = self.client_state.get_secret_value()
+        try:
+            if current is not None and current.expires_at - self.now() > self.renew_before:
+                outcome.kept += 1
+                return
+            if current is not None:
+                try:
+                    await api.renew(current, secret)
+                    outcome.renewed += 1
+                    return
+                except ClientSystemError as error:  # gone meanwhile (expired, deleted): subscribe anew
+                    log.info("webhook_renewal_failed", subscription_id=current.id, error=str(error))
+            await api.subscribe(company, entity_set, self.notification_url, secret)
+            outcome.created += 1
+        except (ClientSystemError, httpx.HTTPError) as error:
+            log.warning(
+                "webhook_subscription_failed", company_id=company.id, entity_set=entity_set, error=str(error)
+            )
+            outcome.failed += 1
+
+
+async def keep_subscriptions_forever(
+    keeper: SubscriptionKeeper,
+    contexts: Sequence[SyncContext],
+    directory: CompanyDirectory,
+    interval_seconds: float,
+) -> None:
+    """Keep every connection's subscriptions; after a failure, try again within RETRY_SECONDS."""
+    while True:
+        failed = 0
+        for ctx in list(contexts):
+            if not isinstance(ctx.connector, SubscriptionApi):
+                continue
+            try:
+                companies = list(directory.known(ctx.connection.client_id).values())
+                companies = companies or await ctx.connector.list_companies()
+                outcome = await keeper.keep(ctx.connector, companies)
+            except (ClientSystemError, httpx.HTTPError) as error:
+                log.warning("webhook_keeping_failed", client_id=ctx.connection.client_id, error=str(error))
+                failed += 1
+                continue
+            failed += outcome.failed
+            if outcome.created or outcome.renewed or outcome.failed:
+                log.info("webhook_subscriptions_kept", client_id=ctx.connection.client_id, **vars(outcome))
+        await asyncio.sleep(min(interval_seconds, RETRY_SECONDS) if failed else interval_seconds)
