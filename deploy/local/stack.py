@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 import urllib.request
 from collections.abc import Mapping
@@ -175,6 +176,9 @@ def _service_env(
         "GATEWAY_PORT": str(ports["gateway"]),
         "SYNC_CONNECTIONS": json.dumps(sample_connections(simulator_url)),
         "SYNC_POLL_INTERVAL_SECONDS": str(options.poll_interval_seconds),
+        # The simulator notifies sync of changes (webhooks); polling stays the fallback.
+        "SYNC_WEBHOOK_BASE_URL": f"http://127.0.0.1:{ports['sync']}",
+        "SYNC_WEBHOOK_CLIENT_STATE": secrets.token_urlsafe(32),
         # Clients registered through the API live in the stand-in too; their secrets are encrypted
         # with a key made for this run (production reads it from a Secret).
         "SYNC_REGISTRATION_API_BASE_URL": simulator_url,
