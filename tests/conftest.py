@@ -16,6 +16,7 @@ from deploy.local.kafka import KafkaServer, start_kafka
 from deploy.local.mongo import MongoServer, start_mongo
 from shared.mongo import Document, connect, database
 from shared.topics import project_topics
+from tests.aggregator_load import AggregatorProcess
 
 TEST_PARTITIONS = 3
 
@@ -55,3 +56,14 @@ async def mongo_client(mongo_server: MongoServer) -> AsyncIterator[AsyncMongoCli
 def mongo_db(mongo_client: AsyncMongoClient[Document]) -> AsyncDatabase[Document]:
     """A fresh database per test, so tests never see each other's documents."""
     return database(mongo_client, f"test_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+def processes() -> Iterator[list[AggregatorProcess]]:
+    """Aggregator processes started by the test, stopped (by PID) at its end."""
+    started: list[AggregatorProcess] = []
+    try:
+        yield started
+    finally:
+        for process in started:
+            process.stop()

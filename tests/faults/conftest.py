@@ -18,19 +18,8 @@ from services.aggregator.replay import rebuild
 from services.aggregator.settings import AggregatorSettings
 from shared.mongo import Document, connect, database
 from shared.settings import ServiceSettings
-from tests.aggregator_load import AggregatorProcess, lag
+from tests.aggregator_load import lag
 from tests.waiting import eventually
-
-
-@pytest.fixture
-def processes() -> Iterator[list[AggregatorProcess]]:
-    """Aggregator processes started by the test, stopped at its end."""
-    started: list[AggregatorProcess] = []
-    try:
-        yield started
-    finally:
-        for process in started:
-            process.stop()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,16 +22,6 @@ from tests.waiting import eventually
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 KILLS = 10
 PROJECTIONS = ("company_figures", "dashboard_rows")
-
-
-@pytest.fixture
-def processes() -> Iterator[list[AggregatorProcess]]:
-    started: list[AggregatorProcess] = []
-    try:
-        yield started
-    finally:
-        for process in started:
-            process.stop()
 
 
 async def projections(db: AsyncDatabase[Document], companies: set[CompanyId]) -> dict[str, list[Document]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,16 +20,6 @@ from tests.aggregator_load import AggregatorProcess, aggregator_settings, interl
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def processes() -> Iterator[list[AggregatorProcess]]:
-    started: list[AggregatorProcess] = []
-    try:
-        yield started
-    finally:
-        for process in started:
-            process.stop()
 
 
 async def test_replay_swaps_in_rebuilt_projections_while_live_reads_and_writes_go_on(

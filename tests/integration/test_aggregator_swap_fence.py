@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,16 +21,6 @@ from tests.aggregator_load import AggregatorProcess, aggregator_settings, interl
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def processes() -> Iterator[list[AggregatorProcess]]:
-    started: list[AggregatorProcess] = []
-    try:
-        yield started
-    finally:
-        for process in started:
-            process.stop()
 
 
 async def test_paused_aggregator_writes_and_commits_nothing_until_resumed(
