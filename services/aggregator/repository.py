@@ -115,6 +115,10 @@ class MongoProjectionStore:
             [ReplaceOne({"_id": f.company_id}, details_document(f), upsert=True) for f in figures],
             ordered=False,
         )
+        # The My Tasks list first, then the rows: a row's task counts never lead the list it sums.
+        task_writes = batch_my_tasks_writes([(task_view(f), f.tasks) for f in figures])
+        if task_writes:
+            await self._my_tasks.bulk_write(task_writes, ordered=True)
         row_writes: list[Any] = []
         for f in figures:
             granted: list[AccountantId] = sorted(f.granted_to)
@@ -124,9 +128,6 @@ class MongoProjectionStore:
             row_writes += [DeleteOne({"_id": row_id(a, f.company_id)}) for a in sorted(f.revoked_from)]
         if row_writes:
             await self._rows.bulk_write(row_writes, ordered=True)
-        task_writes = batch_my_tasks_writes([(task_view(f), f.tasks) for f in figures])
-        if task_writes:
-            await self._my_tasks.bulk_write(task_writes, ordered=True)
 
     async def figure_dates(self) -> list[FigureDate]:
         """Each company's figures date and time zone (to find those whose day has turned)."""

@@ -198,6 +198,8 @@ async def test_accountant_cannot_create_read_or_complete_a_task_in_a_company_not
     body = {"title": "Reconcile the bank", "assignee": hub.emails["anna"]}
     task_id = (await hub.anna.post(f"/api/v1/companies/{hub.company}/tasks", json=body)).json()["id"]
     await eventually(lambda: counts(hub, "anna"), lambda c: c == (1, 0))
+    # The row and the My Tasks list are written one after the other: wait for the list too.
+    await eventually(lambda: listed(hub.anna), lambda titles: titles == ["Reconcile the bank"])
     assert (await hub.eve.post(f"/api/v1/tasks/{task_id}/complete")).status_code == 404
     assert (await hub.eve.patch(f"/api/v1/tasks/{task_id}", json={"priority": "high"})).status_code == 404
     assert await listed(hub.eve) == []
