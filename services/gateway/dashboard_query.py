@@ -126,7 +126,7 @@ async def dashboard_page(
     spec = sort_spec(sort)
     query = where.to_query(accountant, now)
     if cursor is not None:
-        query = {"$and": [query, _after(spec, decode_cursor(cursor, sort, len(spec)))]}
+        query = {"$and": [query, keyset_after(spec, decode_cursor(cursor, sort, len(spec)))]}
     docs = await db["dashboard_rows"].find(query).sort(spec).limit(limit + 1).to_list()
     page = docs[:limit]
     return page, (encode_cursor(page[-1], sort, spec) if len(docs) > limit and page else None)
@@ -154,7 +154,8 @@ def decode_cursor(cursor: str, sort: str, length: int) -> list[Any]:
     return key
 
 
-def _after(spec: list[tuple[str, int]], key: list[Any]) -> Document:
+def keyset_after(spec: list[tuple[str, int]], key: list[Any]) -> Document:
+    """Documents after `key` in the order `spec` (the keyset condition of a cursor page)."""
     branches = []
     for i, (field, direction) in enumerate(spec):
         equal = {f: key[j] for j, (f, _) in enumerate(spec[:i])}

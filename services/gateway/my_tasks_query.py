@@ -8,7 +8,7 @@ from typing import Literal
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.gateway.dashboard_query import decode_cursor, encode_cursor
+from services.gateway.dashboard_query import decode_cursor, encode_cursor, keyset_after
 from shared.ids import AccountantId
 from shared.mongo import Document
 
@@ -53,15 +53,7 @@ async def my_tasks_page(
     spec = SORTS[sort]
     query = where.to_query(accountant)
     if cursor is not None:
-        query = {"$and": [query, _after(spec, decode_cursor(cursor, sort, len(spec)))]}
+        query = {"$and": [query, keyset_after(spec, decode_cursor(cursor, sort, len(spec)))]}
     docs = await db["my_tasks"].find(query).sort(spec).limit(limit + 1).to_list()
     page = docs[:limit]
     return page, (encode_cursor(page[-1], sort, spec) if len(docs) > limit and page else None)
-
-
-def _after(spec: list[tuple[str, int]], key: list[object]) -> Document:
-    branches = []
-    for i, (field, direction) in enumerate(spec):
-        equal = {f: key[j] for j, (f, _) in enumerate(spec[:i])}
-        branches.append({**equal, field: {"$gt" if direction == 1 else "$lt": key[i]}})
-    return {"$or": branches}
