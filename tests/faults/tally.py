@@ -1,0 +1,214 @@
+"""What a fault test measured, counted the same way by every fault test: events in, events applied,
+lost, duplicated; one JSON row per passing test in `build/faults/` (HUB_FAULT_RESULTS_DIR), which
+`python -m tests.faults.tally` prints as the table of docs/FAULTS.md.
+
+"Applied" is read from the aggregator's own state, not from its logs: every state document keeps
+the per-company `seq` of the newest event written to it, so an event is applied when the document
+it writes holds its seq or a newer one (an older event of the same record is superseded by design).
+A document holding a seq that none of the given events has means something else was written there
+(say, a poison event that slipped through), and is reported as `foreign`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.structs import ConsumerRecord, TopicPartition
+from pydantic import ValidationError
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.aggregator.documents import row_id
+from services.aggregator.records import RECORD_EVENTS, record_key
+from shared.events import (
+    AccessGranted,
+    AccessRevoked,
+    CompanyDiscovered,
+    CompanySyncFailed,
+    CompanySyncSucceeded,
+    HubEvent,
+    decode_event,
+)
+from shared.mongo import Document
+from tests.aggregator_load import Brokers
+
+RESULTS_DIR = Path(os.environ.get("HUB_FAULT_RESULTS_DIR", Path(__file__).parents[2] / "build" / "faults"))
+StateKey = tuple[str, str, str]  # collection, _id, the field holding the seq
+
+
+@dataclass(frozen=True)
+class FaultRow:
+    """One row of the fault table, with the numbers the test measured and what they count."""
+
+    fault: str
+    times: str
+    events_in: int
+    events_applied: int
+    lost: int
+    duplicated: int
+    test: str
+    in_make_test: bool
+    counts: str
+    seconds: float
+    extra: dict[str, int] = field(default_factory=dict)
+
+
+def record_row(name: str, row: FaultRow) -> Path:
+    """Write the row as `<RESULTS_DIR>/<name>.json` (the newest run of a test replaces its row)."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{name}.json"
+    path.write_text(json.dumps(asdict(row), indent=2) + "\n")
+    return path
+
+
+def markdown_table(rows: Sequence[FaultRow]) -> str:
+    """The rows as the Markdown table of docs/FAULTS.md."""
+    lines = [
+        "| fault | how many times | events in | events applied | lost | duplicated | test | in `make test` |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        cells = [
+            r.fault,
+            r.times,
+            f"{r.events_in:,}",
+            f"{r.events_applied:,}",
+            str(r.lost),
+            str(r.duplicated),
+        ]
+        cells += [f"`{r.test}`", "yes" if r.in_make_test else "no"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def load_rows(directory: Path = RESULTS_DIR) -> list[FaultRow]:
+    """Every recorded row, by file name."""
+    return [FaultRow(**json.loads(p.read_text())) for p in sorted(directory.glob("*.json"))]
+
+
+@dataclass(frozen=True)
+class Applied:
+    """How many of the given events the state holds (theirs or a newer seq), which it lacks, and
+    documents holding a seq none of them has."""
+
+    applied: int
+    lost: list[str]
+    foreign: list[str]
+    unchecked: int
+
+
+def state_key(event: HubEvent) -> StateKey | None:
+    """The state document an event writes and the field that holds its seq (None: not tracked here)."""
+    if isinstance(event, RECORD_EVENTS):
+        kind, record = record_key(event)
+        return "agg_records", f"{event.company_id}:{kind}:{record}", "seq"
+    match event:
+        case CompanyDiscovered():
+            return "agg_companies", event.company_id, "seq"
+        case CompanySyncSucceeded() | CompanySyncFailed():
+            return "agg_sync_status", event.company_id, "status_seq"
+        case AccessGranted() | AccessRevoked():
+            return "agg_grants", row_id(event.accountant_id, event.company_id), "seq"
+    return None
+
+
+async def applied_to_state(db: AsyncDatabase[Document], events: Sequence[HubEvent]) -> Applied:
+    """Check every event against the aggregator's state documents in `db`."""
+    newest: dict[StateKey, int] = {}
+    tracked: list[tuple[StateKey, HubEvent]] = []
+    for event in events:
+        key = state_key(event)
+        if key is not None:
+            tracked.append((key, event))
+            newest[key] = max(newest.get(key, 0), event.seq)
+    stored = await _stored_seqs(db, newest.keys())
+    lost = [
+        f"{type(e).__name__} seq {e.seq} of company {e.company_id}: {k[0]} {k[1]} holds {stored.get(k)}"
+        for k, e in tracked
+        if stored.get(k, 0) < e.seq
+    ]
+    foreign = [
+        f"{k[0]} {k[1]} holds seq {stored[k]}, newer than every event given ({seq})"
+        for k, seq in newest.items()
+        if stored.get(k, 0) > seq
+    ]
+    return Applied(len(tracked) - len(lost), lost, foreign, len(events) - len(tracked))
+
+
+async def _stored_seqs(db: AsyncDatabase[Document], keys: Iterable[StateKey]) -> dict[StateKey, int]:
+    by_collection: dict[tuple[str, str], list[str]] = {}
+    for collection, doc_id, seq_field in keys:
+        by_collection.setdefault((collection, seq_field), []).append(doc_id)
+    stored: dict[StateKey, int] = {}
+    for (collection, seq_field), ids in by_collection.items():
+        for start in range(0, len(ids), 500):
+            query = {"_id": {"$in": ids[start : start + 500]}}
+            async for doc in db[collection].find(query, {seq_field: 1}):
+                if doc.get(seq_field) is not None:
+                    stored[(collection, doc["_id"], seq_field)] = int(doc[seq_field])
+    return stored
+
+
+async def read_topics(kafka: Brokers, topics: Sequence[str]) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every message of `topics` up to their current end offsets, in partition order."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(topics))
+    finally:
+        await admin.close()
+    partitions = [TopicPartition(t["topic"], p["partition"]) for t in described for p in t["partitions"]]
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap_servers, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets(partitions)
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        records: list[ConsumerRecord[bytes, bytes]] = []
+        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
+            for tp, batch in (await consumer.getmany(timeout_ms=1000)).items():
+                records += [r for r in batch if r.offset < ends[tp]]
+        return records
+    finally:
+        await consumer.stop()
+
+
+def decoded(records: Sequence[ConsumerRecord[bytes, bytes]]) -> tuple[list[HubEvent], int]:
+    """The events among `records`, and how many records are not events (poison)."""
+    events: list[HubEvent] = []
+    poison = 0
+    for record in records:
+        try:
+            events.append(decode_event(record.value or b""))
+        except ValidationError:
+            poison += 1
+    return events, poison
+
+
+def repeated_event_ids(events: Sequence[HubEvent]) -> int:
+    """Messages carrying an event id already seen: a producer that sent one event twice."""
+    return sum(n - 1 for n in Counter(e.event_id for e in events).values() if n > 1)
+
+
+def main() -> None:
+    """`python -m tests.faults.tally [DIR]`: print the recorded rows as a Markdown table."""
+    directory = Path(sys.argv[1]) if len(sys.argv) > 1 else RESULTS_DIR
+    rows = load_rows(directory)
+    print(markdown_table(rows))
+    for r in rows:
+        print(
+            f"- {r.test}: {r.counts} ({r.seconds:.0f} s{', ' if r.extra else ''}"
+            + ", ".join(f"{k} {v}" for k, v in r.extra.items())
+            + ")"
+        )
+
+
+if __name__ == "__main__":
+    main()
