@@ -20,6 +20,7 @@ from prometheus_client import CollectorRegistry
 
 from services.gateway.accounts import AccountStore
 from services.gateway.clients import ClientStore
+from services.gateway.http_server import head_deadline_protocol
 from services.gateway.messaging import Messaging
 from services.gateway.oidc import oidc_verifier
 from services.gateway.openapi import install_openapi
@@ -107,7 +108,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(client_routes.router)
     app.include_router(task_routes.router)
     app.include_router(report_routes.router)
-    install_problem_handlers(app, settings.max_body_bytes)
+    install_problem_handlers(app, settings.max_body_bytes, settings.body_timeout_seconds)
     install_openapi(app)
     serve_metrics(app, CollectorRegistry())
     app.include_router(health_router({"mongo": lambda: ping(client), **messaging.readiness()}))
@@ -125,7 +126,14 @@ def main() -> None:
     """Start the gateway with settings from the environment."""
     settings = GatewaySettings()
     configure_logging("gateway", settings.common.log_json)
-    uvicorn.run(create_app(settings), host=settings.common.http_host, port=settings.port, log_config=None)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.common.http_host,
+        port=settings.port,
+        log_config=None,
+        http=head_deadline_protocol(settings.header_timeout_seconds),
+        timeout_keep_alive=settings.keep_alive_seconds,
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ set of values, the values allowed. Nothing internal (stack traces, exception tex
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
@@ -23,6 +24,7 @@ from services.gateway.schemas import FieldError, Problem
 
 log = structlog.get_logger()
 PROBLEM_JSON = "application/problem+json"
+CLOSE = {"connection": "close"}  # the rest of a refused body is never read
 _QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
 
 
@@ -68,8 +70,9 @@ def validation_detail(errors: Sequence[FieldError]) -> str:
     return "; ".join(dict.fromkeys(parts)) + "."
 
 
-def install_problem_handlers(app: FastAPI, max_body_bytes: int) -> None:
-    """Every error as problem+json: HTTP errors, bad input, oversized bodies and unexpected failures."""
+def install_problem_handlers(app: FastAPI, max_body_bytes: int, body_timeout_seconds: float = 20.0) -> None:
+    """Every error as problem+json: HTTP errors, bad input, oversized or late bodies and unexpected
+    failures."""
 
     async def http_error(_: Request, exc: Exception) -> ProblemResponse:
         assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for this type only
@@ -88,7 +91,7 @@ def install_problem_handlers(app: FastAPI, max_body_bytes: int) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, bad_input)
     app.add_middleware(CatchAll)
-    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes, timeout=body_timeout_seconds)
 
 
 class CatchAll:
@@ -120,34 +123,42 @@ class CatchAll:
 
 class BodySizeLimit:
     """Refuses request bodies over `max_bytes` with 413: by Content-Length, or by reading a chunked
-    body up to the limit first (bodies of this API are small, so buffering them costs little)."""
+    body up to the limit first (bodies of this API are small, so buffering them costs little); and a
+    body that has not fully arrived within `timeout` seconds (a slow or lying client) with 408.
+    Both answers close the connection, so the rest of such a body is never read."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float = 20.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None:
-            if not declared.isdigit() or int(declared) > self.max_bytes:
-                await self._refuse(scope, receive, send)
-                return
-            await self.app(scope, receive, send)
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._refuse(scope, receive, send)
             return
         body = b""
         more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            body += message.get("body", b"")
-            more = bool(message.get("more_body", False))
-            if len(body) > self.max_bytes:
-                await self._refuse(scope, receive, send)
-                return
+        try:
+            async with asyncio.timeout(self.timeout):
+                while more:
+                    message = await receive()
+                    if message["type"] != "http.request":
+                        break
+                    body += message.get("body", b"")
+                    more = bool(message.get("more_body", False))
+                    if len(body) > self.max_bytes:
+                        break
+        except TimeoutError:
+            detail = f"The request body did not arrive within {self.timeout:g} s; send it at once."
+            await problem(408, detail, headers=CLOSE)(scope, receive, send)
+            return
+        if len(body) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -161,7 +172,7 @@ class BodySizeLimit:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         detail = f"The request body is larger than {self.max_bytes} bytes; send less."
-        await problem(413, detail)(scope, receive, send)
+        await problem(413, detail, headers=CLOSE)(scope, receive, send)
 
 
 def _phrase(status: int) -> str:

@@ -30,6 +30,13 @@ class GatewaySettings(BaseSettings):
     secure_cookies: bool = Field(default=True, description="set false only for plain-HTTP local runs")
     static_dir: Path = Field(default=Path(__file__).parent / "static")
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="larger request bodies get 413")
+    header_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="a connection's request head must arrive within this, else 408"
+    )
+    body_timeout_seconds: float = Field(
+        default=20.0, gt=0, description="a request body must arrive within this, else 408"
+    )
+    keep_alive_seconds: int = Field(default=5, ge=1, description="idle keep-alive connections close then")
     tasks_url: str = Field(default="http://127.0.0.1:8003", description="the tasks service's internal API")
     tasks_timeout_seconds: float = Field(default=10.0, gt=0)
     kafka_enabled: bool = Field(

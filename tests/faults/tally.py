@@ -49,10 +49,10 @@ class FaultRow:
 
     fault: str
     times: str
-    events_in: int
-    events_applied: int
-    lost: int
-    duplicated: int
+    events_in: int | None  # None: the fault is not about events (say, bad HTTP requests)
+    events_applied: int | None
+    lost: int | None
+    duplicated: int | None
     test: str
     in_make_test: bool
     counts: str
@@ -75,17 +75,15 @@ def markdown_table(rows: Sequence[FaultRow]) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        cells = [
-            r.fault,
-            r.times,
-            f"{r.events_in:,}",
-            f"{r.events_applied:,}",
-            str(r.lost),
-            str(r.duplicated),
-        ]
+        counts = (r.events_in, r.events_applied, r.lost, r.duplicated)
+        cells = [r.fault, r.times, *(_count(n) for n in counts)]
         cells += [f"`{r.test}`", "yes" if r.in_make_test else "no"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _count(n: int | None) -> str:
+    return "—" if n is None else f"{n:,}"
 
 
 def load_rows(directory: Path = RESULTS_DIR) -> list[FaultRow]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
@@ -38,7 +39,7 @@ async def api() -> AsyncIterator[httpx.AsyncClient]:
     async def boom() -> None:
         raise RuntimeError("secret internals /etc/passwd")
 
-    install_problem_handlers(app, max_body_bytes=1024)
+    install_problem_handlers(app, max_body_bytes=1024, body_timeout_seconds=0.3)
     install_openapi(app)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://hub"
@@ -116,6 +117,26 @@ async def test_oversized_chunked_body_is_refused_with_413(api: httpx.AsyncClient
 
     response = await api.post("/things", content=chunks(), headers={"content-type": "application/json"})
     assert response.status_code == 413
+
+
+async def test_a_body_that_arrives_too_slowly_is_refused_with_408_and_the_connection_closed(
+    api: httpx.AsyncClient,
+) -> None:
+    async def trickle() -> AsyncIterator[bytes]:
+        yield b'{"name": "'
+        await asyncio.sleep(1)
+        yield b'x"}'
+
+    response = await api.post("/things", content=trickle(), headers={"content-type": "application/json"})
+    assert response.status_code == 408
+    assert response.headers["connection"] == "close"
+    assert "did not arrive within 0.3 s" in response.json()["detail"]
+
+
+async def test_a_body_within_the_limit_reaches_the_route_whole(api: httpx.AsyncClient) -> None:
+    response = await api.post("/things", json={"name": "y" * 900})
+    assert response.status_code == 200
+    assert response.json() == {"name": "y" * 900}
 
 
 def test_openapi_declares_every_error_as_problem_json() -> None:
