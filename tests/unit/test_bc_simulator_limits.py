@@ -113,3 +113,21 @@ async def test_stats_can_be_reset_before_a_benchmark() -> None:
         reset = await bc.http.post("/_simulator/stats/reset")
 
     assert (reset.json()["requestsServed"], reset.json()["clients"]) == (0, [])
+
+
+async def test_admission_times_are_listed_per_client_so_a_benchmark_can_count_windows() -> None:
+    async with simulator(SimulatorSettings(requests_per_window=2, window_seconds=60)) as bc:
+        info = (await bc.companies())[0]
+        headers = await bc.headers(info)
+        await bc.http.get(info["apiUrl"], headers=headers)
+        bc.clock.advance(5)
+        await bc.http.get(info["apiUrl"], headers=headers)
+        refused = await bc.http.get(info["apiUrl"], headers=headers)
+        admissions = (await bc.http.get("/_simulator/stats/admissions")).json()
+
+    assert refused.status_code == 429
+    (client,) = admissions["clients"]
+    assert client["tenantId"] == info["tenantId"]
+    first, second = client["admittedAt"]
+    assert second - first == 5, "a refused request is not admitted"
+    assert admissions["limits"]["requestsPerWindow"] == 2

@@ -68,6 +68,18 @@ async def stats(sim: SimulatorDep) -> dict[str, Any]:
     return _stats(sim)
 
 
+@router.get("/stats/admissions")
+async def admissions(sim: SimulatorDep) -> dict[str, Any]:
+    """When each client's requests were admitted (epoch seconds, oldest first), with the window limit."""
+    return {
+        "limits": _limits(sim),
+        "clients": [
+            {"tenantId": t, "clientId": c, "admittedAt": list(times)}
+            for (t, c), times in sorted(sim.throttle.stats.admitted_at.items())
+        ],
+    }
+
+
 @router.post("/stats/reset")
 async def reset_stats(sim: SimulatorDep) -> dict[str, Any]:
     """Zero the request counters (e.g. before a benchmark run)."""

@@ -25,6 +25,7 @@ from .odata import BcApiError
 from .settings import SimulatorSettings
 
 _LIMITED_PATH = re.compile(r"^/v2\.0/(?P<tenant>[^/]+)/(?P<environment>[^/]+)/(?:api|ODataV4)(?:/|$)")
+ADMISSIONS_KEPT = 100_000
 Client = tuple[str, str]  # tenant id, client id
 Environment = tuple[str, str]  # tenant, environment name
 
@@ -46,6 +47,9 @@ class ThrottleStats:
     max_queued_observed: int = 0
     max_requests_in_window_observed: int = 0
     served_by_client: dict[Client, int] = field(default_factory=dict)
+    admitted_at: dict[Client, deque[float]] = field(default_factory=dict)
+    """When each client's requests were admitted (epoch seconds; the newest ADMISSIONS_KEPT), so a
+    benchmark can count them per sliding window itself."""
 
 
 class Throttle:
@@ -81,9 +85,10 @@ class Throttle:
 
     def admit(self, client: Client) -> None:
         """Count the request in the client's window."""
-        window = self._windows.setdefault(client, deque())
-        window.append(self._clock().timestamp())
+        window, now = self._windows.setdefault(client, deque()), self._clock().timestamp()
+        window.append(now)
         stats = self.stats
+        stats.admitted_at.setdefault(client, deque(maxlen=ADMISSIONS_KEPT)).append(now)
         stats.max_requests_in_window_observed = max(stats.max_requests_in_window_observed, len(window))
 
     def in_window(self, client: Client) -> int:
