@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import re
 import time
 from collections.abc import AsyncIterator, Callable
@@ -86,9 +87,13 @@ class BusinessCentralClient:
         renewed_token = False
         for attempt in range(MAX_ATTEMPTS):
             headers = await self._auth() | (extra_headers or {})
-            await self._budget.acquire()
-            async with self._slots:
-                response = await self._http.request(method, url, params=params, headers=headers, json=body)
+            try:
+                response = await self._request(method, url, params, headers, body)
+            except httpx.TransportError:
+                if attempt == MAX_ATTEMPTS - 1:
+                    raise  # the caller reports "did not answer" and the next pass tries again
+                await asyncio.sleep(_exponential(attempt))
+                continue
             self._on_response(response.status_code)
             if response.status_code == 401 and not renewed_token:
                 self._token = None  # expired early or revoked: fetch a new one, once per call
@@ -101,6 +106,18 @@ class BusinessCentralClient:
                 raise ClientSystemError(_describe(response))
             return response
         raise ClientSystemError(f"gave up after {MAX_ATTEMPTS} attempts: {url}")
+
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, str] | None,
+        headers: dict[str, str],
+        body: dict[str, Any] | None,
+    ) -> httpx.Response:
+        # A slot first: a request waiting for one must not hold a place in the window meanwhile.
+        async with self._slots, self._budget.request():
+            return await self._http.request(method, url, params=params, headers=headers, json=body)
 
     async def _auth(self) -> dict[str, str]:
         async with self._token_lock:
@@ -145,7 +162,12 @@ def _backoff(response: httpx.Response, attempt: int) -> float:
     retry_after = response.headers.get("Retry-After")
     if retry_after is not None and retry_after.replace(".", "", 1).isdigit():
         return min(float(retry_after), 60.0)
-    return float(min(0.25 * 2**attempt, 8.0))
+    return _exponential(attempt)
+
+
+def _exponential(attempt: int) -> float:
+    """0.25 s doubling per attempt, capped at 8 s, with up to 20% jitter so that retries spread out."""
+    return float(min(0.25 * 2**attempt, 8.0)) * (1 + random.random() / 5)  # noqa: S311 - not cryptographic
 
 
 def _describe(response: httpx.Response) -> str:
