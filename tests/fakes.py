@@ -52,9 +52,17 @@ class InMemoryProjectionStore:
                 isinstance(grant, AccessGranted),
             )
 
-    async def load_states(self, company_ids: Sequence[CompanyId]) -> list[CompanyState]:
-        """The stored state of each company."""
+    async def load_states(
+        self,
+        company_ids: Sequence[CompanyId],
+        *,
+        owned: bool = True,  # noqa: ARG002
+    ) -> list[CompanyState]:
+        """The stored state of each company (always read fresh: nothing is kept between batches)."""
         return [self._state(company) for company in company_ids]
+
+    def forget_cached_state(self) -> None:
+        """Nothing is kept between batches here."""
 
     def _state(self, company: CompanyId) -> CompanyState:
         profile = self.profiles.get(company, (0, {}))[1]

@@ -163,4 +163,4 @@ async def store_chart(db: AsyncDatabase[Document], company: CompanyId) -> None:
         )
         for i, a in enumerate(CHART)
     ]
-    await db["agg_records"].bulk_write([record_write(e) for e in accounts])
+    await db["agg_records"].bulk_write([record_write(e).as_update() for e in accounts])

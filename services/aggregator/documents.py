@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from pymongo import UpdateOne
-
 from services.aggregator.changes import Grant, SyncStatus
+from services.aggregator.guarded import GuardedUpsert
 from services.aggregator.projections import CompanyFigures, CompanyState
 from services.aggregator.records import RecordEvent, company_records, is_relevant, record_key, record_payload
 from services.aggregator.tasks import counts_for
@@ -17,12 +16,7 @@ from shared.money import CurrencyTotal
 from shared.mongo import Document, bson_safe
 
 
-def _older_than(seq: int, field: str = "seq") -> Document:
-    """Matches a stored record that is older than `seq`, or has none yet."""
-    return {field: {"$not": {"$gte": seq}}}
-
-
-def record_write(event: RecordEvent) -> UpdateOne:
+def record_write(event: RecordEvent) -> GuardedUpsert:
     """Upsert one record (invoice, document, account, report) unless a newer version is stored."""
     kind, record_id = record_key(event)
     doc = {
@@ -34,33 +28,30 @@ def record_write(event: RecordEvent) -> UpdateOne:
         "seq": event.seq,
     }
     key = f"{event.company_id}:{kind}:{record_id}"
-    return UpdateOne({"_id": key, **_older_than(event.seq)}, {"$set": doc}, upsert=True)
+    return GuardedUpsert(key, event.company_id, doc, guard="seq")
 
 
-def profile_write(event: CompanyDiscovered) -> UpdateOne:
+def profile_write(event: CompanyDiscovered) -> GuardedUpsert:
     """Upsert a company's profile unless a newer one is stored."""
     doc = {**event.company.model_dump(), "seq": event.seq}
-    return UpdateOne({"_id": event.company_id, **_older_than(event.seq)}, {"$set": doc}, upsert=True)
+    return GuardedUpsert(event.company_id, event.company_id, doc, guard="seq")
 
 
-def status_writes(event: SyncStatus, last_success: datetime | None) -> list[UpdateOne]:
+def status_writes(event: SyncStatus, last_success: datetime | None) -> list[GuardedUpsert]:
     """The newest sync outcome (guarded by seq) and the latest success time ($max: idempotent)."""
     error = event.reason if isinstance(event, CompanySyncFailed) else None
+    company = event.company_id
     writes = [
-        UpdateOne(
-            {"_id": event.company_id, **_older_than(event.seq, "status_seq")},
-            {"$set": {"status_seq": event.seq, "last_sync_error": error}},
-            upsert=True,
+        GuardedUpsert(
+            company, company, {"status_seq": event.seq, "last_sync_error": error}, guard="status_seq"
         )
     ]
     if last_success is not None:
-        writes.append(
-            UpdateOne({"_id": event.company_id}, {"$max": {"last_synced_at": last_success}}, upsert=True)
-        )
+        writes.append(GuardedUpsert(company, company, {}, maximum={"last_synced_at": last_success}))
     return writes
 
 
-def grant_write(event: Grant) -> UpdateOne:
+def grant_write(event: Grant) -> GuardedUpsert:
     """Grant or revoke one accountant's access to one company unless a newer change is stored."""
     doc = {
         "company_id": event.company_id,
@@ -69,7 +60,7 @@ def grant_write(event: Grant) -> UpdateOne:
         "seq": event.seq,
     }
     key = row_id(event.accountant_id, event.company_id)
-    return UpdateOne({"_id": key, **_older_than(event.seq)}, {"$set": doc}, upsert=True)
+    return GuardedUpsert(key, event.company_id, doc, guard="seq")
 
 
 def state_from_documents(

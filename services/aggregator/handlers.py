@@ -23,9 +23,11 @@ async def apply_events(events: Sequence[HubEvent], store: ProjectionStore, now: 
     await rederive(sorted(changes.companies), store, now)
 
 
-async def rederive(company_ids: Sequence[CompanyId], store: ProjectionStore, now: Clock) -> None:
+async def rederive(
+    company_ids: Sequence[CompanyId], store: ProjectionStore, now: Clock, *, owned: bool = True
+) -> None:
     """Recompute figures and dashboard rows of companies from their stored state."""
-    states = await store.load_states(company_ids)
+    states = await store.load_states(company_ids, owned=owned)
     moment = now()
     await store.save_figures([derive_figures(state, moment) for state in states])
 
@@ -35,5 +37,5 @@ async def rederive_where_day_turned(store: ProjectionStore, now: Clock) -> int:
     moment = now()
     turned = [f.company_id for f in await store.figure_dates() if day_has_turned(f, moment)]
     if turned:
-        await rederive(turned, store, now)
+        await rederive(turned, store, now, owned=False)  # every instance passes over every company
     return len(turned)

@@ -46,7 +46,7 @@ def create_app(settings: AggregatorSettings, now: Clock = utc_now) -> FastAPI:
     broker = make_broker(settings.common, client_id=instance)
     client = connect(settings.common.mongo_url, app_name="aggregator")
     db = database(client, settings.common.mongo_database)
-    store = MongoProjectionStore(db)
+    store = MongoProjectionStore(db, cached_companies=settings.cached_companies)
     ledger = MongoLedgerStore(db)
     fence = SwapFence(db, instance, now)
     write_lock = asyncio.Lock()
@@ -62,7 +62,7 @@ def create_app(settings: AggregatorSettings, now: Clock = utc_now) -> FastAPI:
         await ledger.create_indexes()
         await broker.start()
         rollover = asyncio.create_task(_watch_date_rollover(store, now, settings, write_lock, fence))
-        swaps = asyncio.create_task(_acknowledge_swaps(fence, write_lock))
+        swaps = asyncio.create_task(_acknowledge_swaps(fence, write_lock, store))
         log.info("aggregator_started")
         try:
             yield
@@ -98,13 +98,19 @@ async def _watch_date_rollover(
             log.exception("date_rollover_failed_will_retry")
 
 
-async def _acknowledge_swaps(fence: SwapFence, lock: asyncio.Lock, interval: float = 0.5) -> None:
-    """Tell a replay, under the write lock, that this instance has no write in flight and will pause."""
+async def _acknowledge_swaps(
+    fence: SwapFence, lock: asyncio.Lock, store: ProjectionStore, interval: float = 0.5
+) -> None:
+    """Tell a replay, under the write lock, that this instance has no write in flight and will pause.
+
+    The collections are about to be replaced, so the state kept between batches is dropped too.
+    """
     while True:
         await asyncio.sleep(interval)
         try:
             async with lock:
-                await fence.acknowledge()
+                if await fence.acknowledge():
+                    store.forget_cached_state()
         except Exception:
             log.warning("swap_acknowledgement_failed_will_retry", exc_info=True)
 

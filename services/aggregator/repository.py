@@ -3,7 +3,9 @@
 Every state write is guarded by the event's per-company `seq` (`{"seq": {"$not": {"$gte": n}}}`
 in the filter of an upsert): a redelivered or stale event matches nothing, its upsert collides
 with the existing `_id` (E11000) and is ignored. Figures are derived from state, never
-incremented, so a replay or a crash at any point comes out equal to a clean run.
+incremented, so a replay or a crash at any point comes out equal to a clean run. The state of the
+companies a batch touches comes from this instance's copy (`state_cache.py`), kept equal to what
+MongoDB accepted, and from MongoDB for companies not in it.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from services.aggregator.documents import (
     state_from_documents,
     status_writes,
 )
+from services.aggregator.guarded import GuardedUpsert
 from services.aggregator.projections import CompanyFigures, CompanyState, FigureDate
+from services.aggregator.state_cache import CompanyStateCache, StateKind, StoredDocuments
 from services.aggregator.tasks import CompanyTaskView, batch_my_tasks_writes, task_write, tasks_from_documents
 from shared.ids import AccountantId, CompanyId
 from shared.mongo import Document
@@ -43,8 +47,17 @@ class ProjectionStore(Protocol):
     async def save_changes(self, changes: BatchChanges) -> None:
         """Apply the newest change per record, ignoring any older than what is stored."""
 
-    async def load_states(self, company_ids: Sequence[CompanyId]) -> list[CompanyState]:
-        """The stored state of each company, for deriving its figures."""
+    async def load_states(
+        self, company_ids: Sequence[CompanyId], *, owned: bool = True
+    ) -> list[CompanyState]:
+        """The stored state of each company, for deriving its figures.
+
+        `owned=False` for companies this instance may not own (the date rollover re-derives them
+        all): their state is read fresh and not kept.
+        """
+
+    def forget_cached_state(self) -> None:
+        """Drop any state kept between batches (partitions moved, or the collections swapped)."""
 
     async def save_figures(self, figures: Sequence[CompanyFigures]) -> None:
         """Write company figures and the dashboard row of every accountant granted each company."""
@@ -56,7 +69,8 @@ class ProjectionStore(Protocol):
 class MongoProjectionStore:
     """ProjectionStore on MongoDB: one bulk write per collection per batch."""
 
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
+    def __init__(self, db: AsyncDatabase[Document], cached_companies: int = 0) -> None:
+        self._cache = CompanyStateCache(cached_companies)
         self._records = db["agg_records"]
         self._companies = db["agg_companies"]
         self._statuses = db["agg_sync_status"]
@@ -79,29 +93,71 @@ class MongoProjectionStore:
 
     async def save_changes(self, changes: BatchChanges) -> None:
         """Apply the newest change per record, ignoring any older than what is stored."""
-        await _guarded_bulk(self._records, [record_write(e) for e in changes.records.values()])
-        await _guarded_bulk(self._companies, [profile_write(e) for e in changes.profiles.values()])
         statuses = [
             write
             for company_id, event in changes.latest_status.items()
             for write in status_writes(event, changes.last_success.get(company_id))
         ]
-        await _guarded_bulk(self._statuses, statuses)
-        await _guarded_bulk(self._grants, [grant_write(e) for e in changes.grants.values()])
-        await _guarded_bulk(self._tasks, [task_write(e) for e in changes.tasks.values()])
+        try:
+            await self._upsert(StateKind.RECORD, [record_write(e) for e in changes.records.values()])
+            await self._upsert(StateKind.PROFILE, [profile_write(e) for e in changes.profiles.values()])
+            await self._upsert(StateKind.STATUS, statuses)
+            await self._upsert(StateKind.GRANT, [grant_write(e) for e in changes.grants.values()])
+            await self._upsert(StateKind.TASK, [task_write(e) for e in changes.tasks.values()])
+        except BaseException:
+            self._cache.forget()  # what MongoDB took of a failed bulk write is unknown
+            raise
 
-    async def load_states(self, company_ids: Sequence[CompanyId]) -> list[CompanyState]:
-        """The stored state of each company, for deriving its figures."""
+    async def _upsert(self, kind: StateKind, writes: list[GuardedUpsert]) -> None:
+        collection = {
+            StateKind.RECORD: self._records,
+            StateKind.PROFILE: self._companies,
+            StateKind.STATUS: self._statuses,
+            StateKind.GRANT: self._grants,
+            StateKind.TASK: self._tasks,
+        }[kind]
+        rejected = await _guarded_bulk(collection, [w.as_update() for w in writes])
+        self._cache.apply(kind, (w for i, w in enumerate(writes) if i not in rejected))
+
+    async def load_states(
+        self, company_ids: Sequence[CompanyId], *, owned: bool = True
+    ) -> list[CompanyState]:
+        """The stored state of each company, for deriving its figures.
+
+        `owned=False` for companies this instance may not own (the date rollover re-derives them
+        all): their state is read fresh and not kept.
+        """
         ids = list(company_ids)
-        profiles = await self._companies.find({"_id": {"$in": ids}}).to_list()
-        statuses = await self._statuses.find({"_id": {"$in": ids}}).to_list()
-        records = await self._records.find({"company_id": {"$in": ids}, "relevant": True}).to_list()
-        grants = await self._grants.find({"company_id": {"$in": ids}}).to_list()
-        tasks = tasks_from_documents(
-            await self._tasks.find({"company_id": {"$in": ids}, "open": True}).to_list()
+        missing = self._cache.missing(ids) if owned else ids
+        absent = set(missing)
+        held = self._cache.documents([c for c in ids if c not in absent])
+        read = await self._read_documents(missing)
+        if owned:
+            self._cache.remember(missing, read)
+        tasks = tasks_from_documents(sorted(held.tasks + read.tasks, key=lambda d: str(d["_id"])))
+        states = state_from_documents(
+            ids,
+            held.profiles + read.profiles,
+            held.statuses + read.statuses,
+            held.records + read.records,
+            held.grants + read.grants,
         )
-        states = state_from_documents(ids, profiles, statuses, records, grants)
         return [replace(s, tasks=tuple(tasks.get(s.company_id, ()))) for s in states]
+
+    async def _read_documents(self, ids: list[CompanyId]) -> StoredDocuments:
+        if not ids:
+            return StoredDocuments([], [], [], [], [])
+        return StoredDocuments(
+            profiles=await self._companies.find({"_id": {"$in": ids}}).to_list(),
+            statuses=await self._statuses.find({"_id": {"$in": ids}}).to_list(),
+            records=await self._records.find({"company_id": {"$in": ids}, "relevant": True}).to_list(),
+            grants=await self._grants.find({"company_id": {"$in": ids}}).to_list(),
+            tasks=await self._tasks.find({"company_id": {"$in": ids}, "open": True}).to_list(),
+        )
+
+    def forget_cached_state(self) -> None:
+        """Drop any state kept between batches (partitions moved, or the collections swapped)."""
+        self._cache.forget()
 
     async def save_figures(self, figures: Sequence[CompanyFigures]) -> None:
         """Write company figures and the dashboard row of every accountant granted each company."""
@@ -135,16 +191,22 @@ class MongoProjectionStore:
         return [FigureDate(CompanyId(d["_id"]), d["time_zone"], d["as_of"]) async for d in cursor]
 
 
-async def _guarded_bulk(collection: AsyncCollection[Document], writes: list[UpdateOne]) -> None:
-    """Run guarded upserts; a duplicate key means the stored record is newer, so it is ignored."""
+async def _guarded_bulk(collection: AsyncCollection[Document], writes: list[UpdateOne]) -> set[int]:
+    """Run guarded upserts; a duplicate key means the stored record is newer, so it is ignored.
+
+    Returns the positions of the writes rejected that way (every other one was applied).
+    """
     if not writes:
-        return
+        return set()
     try:
         await collection.bulk_write(writes, ordered=False)
     except BulkWriteError as error:
-        others = [e for e in error.details.get("writeErrors", []) if e.get("code") != DUPLICATE_KEY]
+        errors = error.details.get("writeErrors", [])
+        others = [e for e in errors if e.get("code") != DUPLICATE_KEY]
         if others or error.details.get("writeConcernErrors"):
             raise
+        return {int(e["index"]) for e in errors}
+    return set()
 
 
 def task_view(f: CompanyFigures) -> CompanyTaskView:

@@ -24,4 +24,9 @@ class AggregatorSettings(BaseSettings):
     retry_backoff_seconds: float = Field(
         default=1.0, gt=0, description="pause before redelivery on a transient error"
     )
+    cached_companies: int = Field(
+        default=50_000,
+        ge=0,
+        description="companies whose stored state is kept between batches (0: read it back every batch)",
+    )
     port: int = 8002

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import structlog
+from aiokafka import ConsumerRebalanceListener
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
+from aiokafka.structs import TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -54,6 +56,7 @@ def register_subscribers(
         partition_assignment_strategy=(RangePartitionAssignor,),
         heartbeat_interval_ms=max(settings.session_timeout_ms // 5, 500),
         ack_policy=AckPolicy.NACK_ON_ERROR,
+        listener=ForgetStateOnRebalance(store),
     )
     async def on_events(message: KafkaMessage) -> None:
         """Apply one batch; a transient failure rewinds the partitions (nothing is committed)."""
@@ -66,6 +69,7 @@ def register_subscribers(
                     await apply_ledger_entries(events, ledger)
                     await apply_events(events, store, now)
         except ProjectionsSwappingError:
+            store.forget_cached_state()
             log.info("paused_while_projections_are_swapped", events=len(events))
             await asyncio.sleep(settings.retry_backoff_seconds)
             raise
@@ -74,6 +78,21 @@ def register_subscribers(
             await asyncio.sleep(settings.retry_backoff_seconds)
             raise
         metrics.batch_applied(records, events, now(), getattr(message, "consumer", None))
+
+
+class ForgetStateOnRebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Partitions moved: another instance may have written these companies, so re-read their state."""
+
+    def __init__(self, store: ProjectionStore) -> None:
+        self._store = store
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:  # noqa: ARG002
+        """Companies are leaving this instance."""
+        self._store.forget_cached_state()
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:  # noqa: ARG002
+        """Companies are (re)joining this instance: what it kept may be stale."""
+        self._store.forget_cached_state()
 
 
 async def decode_or_park(

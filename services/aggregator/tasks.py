@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from pymongo import DeleteMany, ReplaceOne, UpdateOne
+from pymongo import DeleteMany, ReplaceOne
 
+from services.aggregator.guarded import GuardedUpsert
 from shared.events import TaskEvent
 from shared.ids import AccountantId
 from shared.mongo import Document, bson_safe
@@ -52,7 +53,7 @@ def counts_for(tasks: Iterable[UserTask], accountant: AccountantId, today: date)
     return TaskCounts(len(mine), sum(1 for t in mine if is_overdue(t, today)))
 
 
-def task_write(event: TaskEvent) -> UpdateOne:
+def task_write(event: TaskEvent) -> GuardedUpsert:
     """Upsert one task's snapshot unless a newer version of it is stored."""
     task = event.task
     doc = {
@@ -61,9 +62,7 @@ def task_write(event: TaskEvent) -> UpdateOne:
         "task": bson_safe(task.model_dump()),
         "version": event.version,
     }
-    return UpdateOne(
-        {"_id": task.id, "version": {"$not": {"$gte": event.version}}}, {"$set": doc}, upsert=True
-    )
+    return GuardedUpsert(task.id, event.company_id, doc, guard="version")
 
 
 def tasks_from_documents(docs: Iterable[Document]) -> dict[str, list[UserTask]]:
