@@ -5,13 +5,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from bench import aggregator, freshness, gateway, memory, reports
+from bench import aggregator, at_scale, freshness, freshness_at_scale, gateway, mixed_load, reports
 
 BENCHMARKS: dict[str, Callable[[], None]] = {
-    "memory": memory.main,
     "freshness": freshness.main,
+    "freshness_at_scale": freshness_at_scale.main,
+    "at_scale": at_scale.main,
     "aggregator": aggregator.main,
     "gateway": gateway.main,
+    "mixed_load": mixed_load.main,
     "reports": reports.main,
 }
 

@@ -1,0 +1,29 @@
+"""The two 1,000-company benchmarks on one stack, to pay for its start (every company's first sync
+and sync's 6,000 webhook subscriptions) once: freshness under the mutator, then the mixed load
+(the mutator stopped). Each is also runnable alone: `make bench NAME=freshness_at_scale|mixed_load`."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+
+from bench import freshness_at_scale, mixed_load
+from bench.memory import bare_interpreter_mib
+from deploy.local.stack import start_stack
+
+COMMAND = "make bench NAME=at_scale"
+
+
+def main() -> None:
+    """Freshness, then mixed load, on one 1,000-company stack; records both."""
+    baseline_mib = bare_interpreter_mib()
+    with tempfile.TemporaryDirectory(prefix="bench-at-scale-") as work:
+        stack = start_stack(Path(work), freshness_at_scale.options())
+        try:
+            fresh, round_trips = freshness_at_scale.run_on(stack)
+            freshness_at_scale.save(fresh, round_trips, COMMAND)
+            mixed = asyncio.run(mixed_load.measure(stack))
+        finally:
+            stack.stop()
+    mixed_load.save(mixed, baseline_mib, COMMAND)

@@ -1,0 +1,336 @@
+"""Freshness at scale: 1,000 companies, the simulator's mutator posting changes, and for each change
+the time from its moment in the client's books to the changed figures in the gateway API.
+
+Everything runs as processes (real Kafka, the MongoDB-wire server, the BC simulator, four services).
+Sync learns of changes as in production: BC webhooks (the simulator notifies after
+NOTIFICATION_DELAY_SECONDS), with its poll as the fallback (every SYNC_POLL_SECONDS).
+
+For each change the clock starts at the entity's `lastModifiedDateTime` in the bench's own webhook
+notice (bench/change_feed.py) and stops when `GET /api/v1/companies/{id}` (the row and its details)
+first answers with figures that differ from those before the change. Which sync pass delivered the
+change (webhook, poll or refresh) is read from the `company.sync-status` events' correlation ids.
+Baseline, same run, same broker: a raw Kafka round trip (produce with acks=all -> consume).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import tempfile
+import time
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaConsumer
+
+from bench.change_feed import WATCHED_SETS, BooksChange, receiver, subscribe_all
+from bench.freshness import kafka_round_trips
+from bench.hub_api import settled, signed_in
+from bench.results import Baseline, Target, percentile, record
+from deploy.local.stack import Stack, StackOptions, start_stack
+from shared.events import CompanySyncSucceeded, decode_event
+from shared.topics import COMPANY_SYNC_STATUS
+
+# 10 client tenants x 100 companies: the stack hands sync its connections in one environment
+# variable, and 100 tenants x 10 companies (181 KB) is over Linux's 128 KiB limit for one.
+TENANTS = int(os.environ.get("BENCH_SCALE_TENANTS", "10"))
+COMPANIES_PER_TENANT = int(os.environ.get("BENCH_SCALE_COMPANIES_PER_TENANT", "100"))
+CHANGES = int(os.environ.get("BENCH_SCALE_CHANGES", "1100"))
+CHANGES_PER_SECOND = float(os.environ.get("BENCH_SCALE_CHANGES_PER_SECOND", "5"))
+NOTIFICATION_DELAY_SECONDS = 0.2
+SYNC_POLL_SECONDS = 300.0
+DETAILS_POLL_SECONDS = 0.1
+VISIBLE_WITHIN_SECONDS = 30.0
+SETTLE_WITHIN_SECONDS = 1500.0
+SAME_CHANGE_SECONDS = 0.05  # notices of one mutator step (an invoice and its quote) share a moment
+VOLATILE = ("last_synced_at", "last_sync_error", "as_of")
+
+
+@dataclass
+class PendingChange:
+    """One change in the books, waiting to show through the API."""
+
+    company_id: str
+    at: datetime
+    entity_sets: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Outcome:
+    """What became of the changes."""
+
+    latencies_ms: list[float] = field(default_factory=list)
+    resolved: list[tuple[PendingChange, datetime]] = field(default_factory=list)
+    not_visible: list[PendingChange] = field(default_factory=list)
+    no_figure_moved: int = 0
+    together: int = 0
+
+
+def figures(details: dict[str, Any]) -> str:
+    """What the accountant sees of a company, without the sync's own timestamps and status."""
+    row = {k: v for k, v in details["row"].items() if k not in VOLATILE}
+    return json.dumps({**details, "row": row}, sort_keys=True)
+
+
+def synced_at(details: dict[str, Any]) -> datetime | None:
+    """The row's last successful sync."""
+    stamp = details["row"]["last_synced_at"]
+    return datetime.fromisoformat(stamp) if stamp else None
+
+
+class Follower:
+    """Follows each changed company through the API until its figures move."""
+
+    def __init__(self, api: httpx.AsyncClient, seen: dict[str, str]) -> None:
+        self._api, self._seen = api, seen
+        self._pending: dict[str, list[PendingChange]] = defaultdict(list)
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self.outcome = Outcome()
+        self.noticed = 0
+
+    def on_change(self, change: BooksChange) -> None:
+        """A notice from the books: a new change, or another entity of one already pending."""
+        pending = self._pending[change.company_id]
+        same = next(
+            (p for p in pending if abs((p.at - change.at).total_seconds()) <= SAME_CHANGE_SECONDS), None
+        )
+        if same is not None:
+            same.entity_sets.add(change.entity_set)
+            return
+        pending.append(PendingChange(change.company_id, change.at, {change.entity_set}))
+        self.noticed += 1
+        if change.company_id not in self._tasks:
+            self._tasks[change.company_id] = asyncio.create_task(self._follow(change.company_id))
+
+    async def drain(self) -> None:
+        """Wait until every noticed change is resolved or given up on."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks.values()))
+
+    async def _follow(self, company_id: str) -> None:
+        pending = self._pending[company_id]
+        try:
+            while pending:
+                details = await self._details(company_id)
+                now = datetime.now(UTC)
+                shown = figures(details)
+                if shown != self._seen[company_id]:
+                    self._seen[company_id] = shown
+                    self._resolve(pending, now, synced_at(details))
+                elif now - pending[0].at > timedelta(seconds=VISIBLE_WITHIN_SECONDS):
+                    self._give_up(pending.pop(0), synced_at(details))
+                await asyncio.sleep(DETAILS_POLL_SECONDS)
+        finally:
+            del self._tasks[company_id]
+
+    async def _details(self, company_id: str) -> dict[str, Any]:
+        response = await self._api.get(f"/api/v1/companies/{company_id}")
+        response.raise_for_status()
+        body: dict[str, Any] = response.json()
+        return body
+
+    def _resolve(self, pending: list[PendingChange], now: datetime, synced: datetime | None) -> None:
+        """The figures moved: the oldest change shows, and so does any other the same sync pass read
+        (a sync stamps the row after reading, so a later stamp covers it)."""
+        shown = [pending.pop(0)]
+        while pending and synced is not None and pending[0].at < synced:
+            shown.append(pending.pop(0))
+        self.outcome.together += len(shown) - 1
+        for change in shown:
+            self.outcome.latencies_ms.append((now - change.at).total_seconds() * 1000)
+            self.outcome.resolved.append((change, now))
+
+    def _give_up(self, change: PendingChange, synced: datetime | None) -> None:
+        """No figure moved within VISIBLE_WITHIN_SECONDS: either a sync read the change and nothing the
+        API shows depends on it, or it never arrived (counted as not visible, at the full wait)."""
+        if synced is not None and synced > change.at:
+            self.outcome.no_figure_moved += 1
+        else:
+            self.outcome.not_visible.append(change)
+            self.outcome.latencies_ms.append(VISIBLE_WITHIN_SECONDS * 1000)
+
+
+class SyncPasses:
+    """Every successful sync pass during the run: company, when, and what triggered it."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self._consumer = AIOKafkaConsumer(
+            COMPANY_SYNC_STATUS,
+            bootstrap_servers=bootstrap,
+            group_id=f"bench-freshness-{uuid.uuid4().hex[:6]}",
+            auto_offset_reset="latest",
+        )
+        self._passes: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start reading from the end of the topic."""
+        await self._consumer.start()
+        while not self._consumer.assignment():
+            await self._consumer.getmany(timeout_ms=200)
+        self._task = asyncio.create_task(self._read())
+
+    async def stop(self) -> None:
+        """Stop reading."""
+        if self._task is not None:
+            self._task.cancel()
+        await self._consumer.stop()
+
+    async def _read(self) -> None:
+        while True:
+            for messages in (await self._consumer.getmany(timeout_ms=500)).values():
+                for message in messages:
+                    event = decode_event(message.value or b"")
+                    if isinstance(event, CompanySyncSucceeded):
+                        self._passes[event.company_id.lower()].append((event.synced_at, event.correlation_id))
+
+    def path(self, change: PendingChange, visible_at: datetime) -> str:
+        """The trigger of the first pass that ended after the change (and before it showed)."""
+        after = sorted(p for p in self._passes[change.company_id] if change.at <= p[0] <= visible_at)
+        if not after:
+            return "unknown"
+        correlation = after[0][1]
+        if correlation.startswith("webhook:"):
+            return "webhook"
+        return "refresh" if correlation.startswith("refresh:") else "poll"
+
+
+async def snapshot(api: httpx.AsyncClient, company_ids: list[str]) -> dict[str, str]:
+    """Every company's figures as the API shows them now."""
+    gate = asyncio.Semaphore(8)
+
+    async def one(company_id: str) -> tuple[str, str]:
+        async with gate:
+            response = await api.get(f"/api/v1/companies/{company_id}")
+            response.raise_for_status()
+            return company_id, figures(response.json())
+
+    return dict(await asyncio.gather(*(one(c) for c in company_ids)))
+
+
+async def measure(stack: Stack) -> dict[str, Any]:
+    """Settle, subscribe, snapshot, run the mutator until CHANGES changes are noticed, drain."""
+    companies = TENANTS * COMPANIES_PER_TENANT
+    api = await signed_in(stack)
+    sim = httpx.AsyncClient(base_url=f"{stack.simulator_url}/_simulator", timeout=60)
+    passes = SyncPasses(stack.kafka.bootstrap_servers)
+    try:
+        settle_seconds = await settled(api, sim, companies, SETTLE_WITHIN_SECONDS)
+        books = (await sim.get("/companies")).json()
+        seen = await snapshot(api, [c["companyId"].lower() for c in books])
+        follower = Follower(api, seen)
+        await passes.start()
+        async with receiver(follower.on_change) as url:
+            await subscribe_all(books, url)
+            (await sim.post("/stats/reset")).raise_for_status()
+            load_before = os.getloadavg()
+            started = time.monotonic()
+            await sim.post("/mutator/start", json={"changes_per_second": CHANGES_PER_SECOND})
+            while follower.noticed < CHANGES:  # noqa: ASYNC110 - the mutator works in another process
+                await asyncio.sleep(0.2)
+            mutator = (await sim.post("/mutator/stop")).json()
+            mutating_seconds = time.monotonic() - started
+            await follower.drain()
+            load_after = os.getloadavg()
+            stats = (await sim.get("/stats")).json()
+        await asyncio.sleep(1)  # the last sync-status events
+        paths = Counter(passes.path(change, shown) for change, shown in follower.outcome.resolved)
+        return {
+            "outcome": follower.outcome,
+            "noticed": follower.noticed,
+            "paths": dict(paths),
+            "settle_seconds": round(settle_seconds, 1),
+            "mutating_seconds": round(mutating_seconds, 1),
+            "mutator_changes_made": mutator["changesMade"],
+            "load_before": [round(x, 2) for x in load_before],
+            "load_after": [round(x, 2) for x in load_after],
+            "simulator_stats": {
+                k: stats[k] for k in ("requestsServed", "requestsThrottled", "maxConcurrencyObserved")
+            }
+            | {"webhook_posts": stats["webhooks"]["postsDelivered"]},
+        }
+    finally:
+        await passes.stop()
+        await api.aclose()
+        await sim.aclose()
+
+
+def options() -> StackOptions:
+    """1,000 companies; sync polls rarely and takes the simulator's webhooks, sent soon after a change."""
+    return StackOptions(
+        tenants=TENANTS,
+        companies_per_tenant=COMPANIES_PER_TENANT,
+        partitions=6,
+        poll_interval_seconds=SYNC_POLL_SECONDS,
+        simulator_env={"BC_SIM_NOTIFICATION_DELAY_SECONDS": str(NOTIFICATION_DELAY_SECONDS)},
+    )
+
+
+def run_on(stack: Stack) -> tuple[dict[str, Any], list[float]]:
+    """The measurement and its Kafka baseline on a running stack."""
+    run = asyncio.run(measure(stack))
+    return run, asyncio.run(kafka_round_trips(stack.kafka.bootstrap_servers, 300))
+
+
+def main() -> None:
+    """Run the 1,000-company freshness benchmark and record p50 and p99."""
+    with tempfile.TemporaryDirectory(prefix="bench-freshness-scale-") as work:
+        stack = start_stack(Path(work), options())
+        try:
+            run, baseline = run_on(stack)
+        finally:
+            stack.stop()
+    save(run, baseline, "make bench NAME=freshness_at_scale")
+
+
+def save(run: dict[str, Any], baseline: list[float], command: str) -> None:
+    """Record p50 and p99 (freshness-1000-companies, freshness-1000-companies-p99)."""
+    outcome: Outcome = run.pop("outcome")
+    samples = outcome.latencies_ms
+    p50, p99 = percentile(samples, 0.5), percentile(samples, 0.99)
+    base_p50, base_p99 = percentile(baseline, 0.5), percentile(baseline, 0.99)
+    details = {
+        "companies": TENANTS * COMPANIES_PER_TENANT,
+        "client_tenants": TENANTS,
+        "changes_measured": len(samples),
+        "p50_ms": round(p50, 1),
+        "p99_ms": round(p99, 1),
+        "max_ms": round(max(samples), 1),
+        "not_visible_within_s": {"seconds": VISIBLE_WITHIN_SECONDS, "changes": len(outcome.not_visible)},
+        "changes_no_figure_moved": outcome.no_figure_moved,
+        "changes_shown_by_one_figure_move": outcome.together,
+        "delivered_by": run.pop("paths"),
+        "mutator_changes_per_second": CHANGES_PER_SECOND,
+        "simulator_notification_delay_s": NOTIFICATION_DELAY_SECONDS,
+        "sync_poll_interval_s": SYNC_POLL_SECONDS,
+        "api_poll_interval_s": DETAILS_POLL_SECONDS,
+        "watched_entity_sets": list(WATCHED_SETS),
+        "code": os.environ.get("BENCH_CODE", "the working tree"),
+        "baseline_p99_ms": round(base_p99, 1),
+        **run,
+        "clock": "from the entity's lastModifiedDateTime (simulator clock, ms) to the first API answer "
+        "with moved figures (GET /api/v1/companies/{id}, polled)",
+    }
+    base_name = "raw Kafka round trip (acks=all produce -> consume), same broker"
+    for name, value, base, bound in (
+        ("freshness-1000-companies", p50, base_p50, 1000.0),
+        ("freshness-1000-companies-p99", p99, base_p99, 3000.0),
+    ):
+        quantile = "p50" if bound == 1000.0 else "p99"
+        result = record(
+            name=name,
+            figure=f"{quantile} ms from a change in the client's books to the changed figures in the API",
+            value=value,
+            unit="ms",
+            baseline=Baseline(name=f"{base_name}, {quantile}", value=round(base, 2)),
+            target=Target(value_at_most=bound),
+            details=details,
+            command=command,
+        )
+        print(result.model_dump_json(indent=2))

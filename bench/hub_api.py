@@ -1,0 +1,57 @@
+"""The gateway API as the benchmarks use it: sign in as the sample accountant, read every row,
+wait for a freshly started stack to have synced every company."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import httpx
+
+from deploy.local.stack import SAMPLE_ACCOUNTANT, SAMPLE_PASSWORD, Stack
+
+WEBHOOK_SETS_PER_COMPANY = 6  # services/sync/subscriptions.py ENTITY_SETS
+
+
+async def signed_in(stack: Stack, connections: int = 64) -> httpx.AsyncClient:
+    """An API client with the sample accountant's bearer token."""
+    api = httpx.AsyncClient(
+        base_url=stack.gateway_url, timeout=60, limits=httpx.Limits(max_connections=connections)
+    )
+    session = await api.post(
+        "/api/v1/session", json={"email": SAMPLE_ACCOUNTANT, "password": SAMPLE_PASSWORD}
+    )
+    session.raise_for_status()
+    api.headers["Authorization"] = f"Bearer {session.json()['token']}"
+    return api
+
+
+async def all_rows(api: httpx.AsyncClient) -> list[dict[str, Any]]:
+    """Every dashboard row of the signed-in accountant, page by page."""
+    rows: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        params: dict[str, Any] = {"limit": 500} | ({"cursor": cursor} if cursor else {})
+        page = await api.get("/api/v1/dashboard", params=params)
+        page.raise_for_status()
+        rows += page.json()["rows"]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            return rows
+
+
+async def settled(api: httpx.AsyncClient, sim: httpx.AsyncClient, companies: int, within: float) -> float:
+    """Wait until every company shows a sync and sync holds its webhook subscriptions; seconds taken."""
+    started = time.monotonic()
+    while time.monotonic() - started < within:
+        rows = await all_rows(api)
+        subscriptions = (await sim.get("/stats")).json()["webhooks"]["subscriptions"]
+        if (
+            len(rows) == companies
+            and all(r["last_synced_at"] for r in rows)
+            and subscriptions >= companies * WEBHOOK_SETS_PER_COMPANY
+        ):
+            return time.monotonic() - started
+        await asyncio.sleep(2)
+    raise TimeoutError(f"{companies} companies not synced (with webhooks) within {within:g}s")
