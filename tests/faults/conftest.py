@@ -19,6 +19,7 @@ from services.aggregator.settings import AggregatorSettings
 from shared.mongo import Document, connect, database
 from shared.settings import ServiceSettings
 from tests.aggregator_load import lag
+from tests.faults.tally import Measured, assert_nothing_lost, measure
 from tests.waiting import eventually
 
 
@@ -95,9 +96,10 @@ def stack_aggregator_settings(stack: Stack) -> AggregatorSettings:
     return AggregatorSettings(common=common)
 
 
-async def assert_stack_equal_to_a_clean_replay(stack: Stack) -> None:
+async def assert_stack_equal_to_a_clean_replay(stack: Stack) -> Measured:
     """Stop the producers (sync heartbeats would move the topics on), wait until the stack's
-    aggregator has consumed everything, then compare it with a replay of the same topics."""
+    aggregator has consumed everything, then compare it with a replay of the same topics; returns
+    what was measured (every event of the topics applied, or the test fails)."""
     for producer in ("sync", "tasks"):
         stack.services[producer].stop()
     settings = stack_aggregator_settings(stack)
@@ -108,5 +110,8 @@ async def assert_stack_equal_to_a_clean_replay(stack: Stack) -> None:
         companies = [d["_id"] async for d in live["company_figures"].find({}, {"_id": 1})]
         assert companies, "no company was ever projected: the test proves nothing"
         await assert_equal_to_a_clean_replay(live, settings, companies)
+        measured = await measure(stack.kafka, live)
+        assert_nothing_lost(measured)
+        return measured
     finally:
         await client.close()

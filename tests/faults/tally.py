@@ -15,7 +15,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -27,7 +27,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.aggregator.documents import row_id
 from services.aggregator.records import RECORD_EVENTS, record_key
+from services.aggregator.subscribers import CONSUMED
 from shared.events import (
+    TASK_EVENTS,
     AccessGranted,
     AccessRevoked,
     CompanyDiscovered,
@@ -102,40 +104,44 @@ class Applied:
     unchecked: int
 
 
-def state_key(event: HubEvent) -> StateKey | None:
-    """The state document an event writes and the field that holds its seq (None: not tracked here)."""
+def state_key(event: HubEvent) -> tuple[StateKey, int] | None:
+    """The state document an event writes, the field there that orders writes, and the event's value
+    of it (its seq; a task's version). None: an event without such a document (ledger entries)."""
     if isinstance(event, RECORD_EVENTS):
         kind, record = record_key(event)
-        return "agg_records", f"{event.company_id}:{kind}:{record}", "seq"
+        return ("agg_records", f"{event.company_id}:{kind}:{record}", "seq"), event.seq
+    if isinstance(event, TASK_EVENTS):
+        return ("agg_tasks", event.task.id, "version"), event.version
     match event:
         case CompanyDiscovered():
-            return "agg_companies", event.company_id, "seq"
+            return ("agg_companies", event.company_id, "seq"), event.seq
         case CompanySyncSucceeded() | CompanySyncFailed():
-            return "agg_sync_status", event.company_id, "status_seq"
+            return ("agg_sync_status", event.company_id, "status_seq"), event.seq
         case AccessGranted() | AccessRevoked():
-            return "agg_grants", row_id(event.accountant_id, event.company_id), "seq"
+            return ("agg_grants", row_id(event.accountant_id, event.company_id), "seq"), event.seq
     return None
 
 
 async def applied_to_state(db: AsyncDatabase[Document], events: Sequence[HubEvent]) -> Applied:
     """Check every event against the aggregator's state documents in `db`."""
     newest: dict[StateKey, int] = {}
-    tracked: list[tuple[StateKey, HubEvent]] = []
+    tracked: list[tuple[StateKey, int, HubEvent]] = []
     for event in events:
-        key = state_key(event)
-        if key is not None:
-            tracked.append((key, event))
-            newest[key] = max(newest.get(key, 0), event.seq)
+        found = state_key(event)
+        if found is not None:
+            key, order = found
+            tracked.append((key, order, event))
+            newest[key] = max(newest.get(key, 0), order)
     stored = await _stored_seqs(db, newest.keys())
     lost = [
-        f"{type(e).__name__} seq {e.seq} of company {e.company_id}: {k[0]} {k[1]} holds {stored.get(k)}"
-        for k, e in tracked
-        if stored.get(k, 0) < e.seq
+        f"{type(e).__name__} {k[2]} {n} of company {e.company_id}: {k[0]} {k[1]} holds {stored.get(k)}"
+        for k, n, e in tracked
+        if stored.get(k, 0) < n
     ]
     foreign = [
-        f"{k[0]} {k[1]} holds seq {stored[k]}, newer than every event given ({seq})"
-        for k, seq in newest.items()
-        if stored.get(k, 0) > seq
+        f"{k[0]} {k[1]} holds {k[2]} {stored[k]}, newer than every event given ({n})"
+        for k, n in newest.items()
+        if stored.get(k, 0) > n
     ]
     return Applied(len(tracked) - len(lost), lost, foreign, len(events) - len(tracked))
 
@@ -193,6 +199,99 @@ def decoded(records: Sequence[ConsumerRecord[bytes, bytes]]) -> tuple[list[HubEv
 def repeated_event_ids(events: Sequence[HubEvent]) -> int:
     """Messages carrying an event id already seen: a producer that sent one event twice."""
     return sum(n - 1 for n in Counter(e.event_id for e in events).values() if n > 1)
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A fault test's counts, read back from the broker and the aggregator's state at its end."""
+
+    events_in: int
+    applied: int
+    lost: list[str]
+    not_in_topics: int
+    foreign: list[str]
+    unchecked: int
+    repeated_in_topics: int
+    poison: int
+
+    def extra(self) -> dict[str, int]:
+        return {
+            "not_in_topics": self.not_in_topics,
+            "without_a_state_document": self.unchecked,
+            "repeated_in_topics": self.repeated_in_topics,
+            "poison_in_topics": self.poison,
+        }
+
+
+async def measure(
+    kafka: Brokers,
+    live: AsyncDatabase[Document],
+    companies: Collection[str] | None = None,
+    published: Sequence[HubEvent] = (),
+) -> Measured:
+    """Read the consumed topics back (only `companies`' messages, when given) and check each event
+    against the live state; `published` events missing from the topics count as lost too."""
+    records = await read_topics(kafka, CONSUMED)
+    if companies is not None:
+        keys = {c.encode() for c in companies}
+        records = [r for r in records if r.key in keys]
+    events, poison = decoded(records)
+    in_topics = {e.event_id for e in events}
+    not_in_topics = sum(1 for e in published if e.event_id not in in_topics)
+    state = await applied_to_state(live, events)
+    return Measured(
+        events_in=len(records),
+        applied=state.applied,
+        lost=state.lost,
+        not_in_topics=not_in_topics,
+        foreign=state.foreign,
+        unchecked=state.unchecked,
+        repeated_in_topics=repeated_event_ids(events),
+        poison=poison,
+    )
+
+
+def assert_nothing_lost(measured: Measured) -> None:
+    """Fail naming the first events missing from the state or from the topics."""
+    assert measured.events_in > 0, "no event of the test is in the topics: the test proves nothing"
+    assert measured.not_in_topics == 0, f"{measured.not_in_topics} acknowledged events are not in the topics"
+    assert measured.lost == [], f"{len(measured.lost)} events not applied: {measured.lost[:5]}"
+    assert measured.foreign == [], f"state written by no event of the topics: {measured.foreign[:5]}"
+
+
+def record_measured(
+    name: str, *, fault: str, times: str, measured: Measured, test: str, in_make_test: bool, seconds: float
+) -> Path:
+    """Record the row of a fault test that ended equal to a clean replay (so nothing counted twice)."""
+    row = FaultRow(
+        fault=fault,
+        times=times,
+        events_in=measured.events_in,
+        events_applied=measured.applied,
+        lost=len(measured.lost) + measured.not_in_topics,
+        duplicated=0,
+        test=test,
+        in_make_test=in_make_test,
+        counts=COUNTS
+        + (
+            f"; {measured.unchecked} events without a seq-guarded state document (ledger entries, task "
+            "lists) are not in 'applied', only in the replay comparison"
+            if measured.unchecked
+            else ""
+        ),
+        seconds=round(seconds, 1),
+        extra=measured.extra(),
+    )
+    return record_row(name, row)
+
+
+COUNTS = (
+    "events in = messages of the test's companies in the consumed topics, read back at the end; "
+    "applied = those whose state document (record, profile, sync status, grant, task) holds their "
+    "seq or a newer one; lost = events not applied + events the producer was told were taken but "
+    "are missing from the topics; duplicated = figures counted twice, i.e. differences from a clean "
+    "replay (the test fails on any)"
+)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ figures, the others stay fresh; once healed, everything equals a clean replay of
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from tests.faults.conftest import (
     dashboard,
     figures_of,
 )
+from tests.faults.tally import record_measured
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -37,6 +39,7 @@ def synced_since(moment: datetime) -> Any:
 
 
 async def test_failing_client_companies_show_their_error_and_keep_their_figures(fault_stack: Stack) -> None:
+    started = time.monotonic()
     api = await accountant_client(fault_stack)
     sim = httpx.AsyncClient(base_url=f"{fault_stack.simulator_url}/_simulator", timeout=30)
     try:
@@ -89,4 +92,14 @@ async def test_failing_client_companies_show_their_error_and_keep_their_figures(
     finally:
         await api.aclose()
         await sim.aclose()
-    await assert_stack_equal_to_a_clean_replay(fault_stack)
+    measured = await assert_stack_equal_to_a_clean_replay(fault_stack)
+    record_measured(
+        "client_system_faults",
+        fault="client system answering 429, 503, 500, timeouts (5 s > 2 s limit) and garbage (HTML 200) "
+        "for 5 of 6 companies, mutator at 20 changes/s, then healed",
+        times=f"{len(FAULTS)} companies",
+        measured=measured,
+        test="tests/faults/test_client_system_faults.py",
+        in_make_test=True,
+        seconds=time.monotonic() - started,
+    )

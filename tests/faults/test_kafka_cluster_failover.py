@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from shared.mongo import connect, database
 from shared.topics import project_topics
 from tests.aggregator_load import AggregatorProcess, aggregator_settings, interleaved, lag, publish_steadily
 from tests.faults.conftest import assert_equal_to_a_clean_replay
+from tests.faults.tally import assert_nothing_lost, measure, record_measured
 from tests.waiting import eventually
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos_only, pytest.mark.timeout(900)]
@@ -38,6 +40,7 @@ def cluster(tmp_path: Path) -> Iterator[KafkaCluster]:
 async def test_one_of_three_brokers_killed_mid_load_loses_nothing(
     cluster: KafkaCluster, mongo_server: MongoServer, processes: list[AggregatorProcess], tmp_path: Path
 ) -> None:
+    started = time.monotonic()
     rng = random.Random(20261129)
     events = interleaved(rng, companies=30, changes=60)
     companies = {event.company_id for _, event in events}
@@ -65,6 +68,19 @@ async def test_one_of_three_brokers_killed_mid_load_loses_nothing(
     assert aggregator.process.alive, f"the aggregator died with a broker; see {aggregator.log}"
     client = connect(mongo_server.url, app_name="tests")
     try:
-        await assert_equal_to_a_clean_replay(database(client, db_name), settings, companies)
+        live = database(client, db_name)
+        await assert_equal_to_a_clean_replay(live, settings, companies)
+        measured = await measure(cluster, live, companies, [event for _, event in events])
+        assert_nothing_lost(measured)
     finally:
         await client.close()
+    record_measured(
+        "kafka_cluster_failover",
+        fault="one of 3 Kafka nodes SIGKILLed mid-publish (replication 3, min.insync.replicas 2, acks=all), "
+        "left dead",
+        times="1 kill",
+        measured=measured,
+        test="tests/faults/test_kafka_cluster_failover.py",
+        in_make_test=False,
+        seconds=time.monotonic() - started,
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from shared.mongo import connect, database
 from shared.topics import project_topics
 from tests.aggregator_load import AggregatorProcess, aggregator_settings, interleaved, lag, publish_steadily
 from tests.faults.conftest import assert_equal_to_a_clean_replay
+from tests.faults.tally import assert_nothing_lost, measure, record_measured
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -39,6 +41,7 @@ def own_kafka(tmp_path: Path) -> Iterator[KafkaServer]:
 async def test_kafka_killed_mid_load_loses_and_doubles_nothing(
     own_kafka: KafkaServer, mongo_server: MongoServer, processes: list[AggregatorProcess], tmp_path: Path
 ) -> None:
+    started = time.monotonic()
     rng = random.Random(20261127)
     events = interleaved(rng, companies=30, changes=60)
     companies = {event.company_id for _, event in events}
@@ -68,6 +71,18 @@ async def test_kafka_killed_mid_load_loses_and_doubles_nothing(
     assert aggregator.process.alive, f"the aggregator died with the broker; see {aggregator.log}"
     client = connect(mongo_server.url, app_name="tests")
     try:
-        await assert_equal_to_a_clean_replay(database(client, db_name), settings, companies)
+        live = database(client, db_name)
+        await assert_equal_to_a_clean_replay(live, settings, companies)
+        measured = await measure(own_kafka, live, companies, [event for _, event in events])
+        assert_nothing_lost(measured)
     finally:
         await client.close()
+    record_measured(
+        "kafka_restart",
+        fault="Kafka broker SIGKILLed mid-publish, restarted",
+        times=f"{KILLS} kills (longest wait for one send {longest_wait:.1f} s)",
+        measured=measured,
+        test="tests/faults/test_kafka_restart.py",
+        in_make_test=True,
+        seconds=time.monotonic() - started,
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 import uuid
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from services.aggregator.offsets import committed_offsets
 from shared.mongo import connect, database
 from tests.aggregator_load import AggregatorProcess, aggregator_settings, interleaved, lag, publish
 from tests.faults.conftest import assert_equal_to_a_clean_replay
+from tests.faults.tally import assert_nothing_lost, measure, record_measured
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -25,6 +27,7 @@ KILLS = 3
 async def test_mongo_killed_mid_load_loses_and_doubles_nothing(
     kafka_server: KafkaServer, own_mongo: MongoServer, processes: list[AggregatorProcess], tmp_path: Path
 ) -> None:
+    started = time.monotonic()
     rng = random.Random(20261126)
     events = interleaved(rng, companies=40, changes=60)
     companies = {event.company_id for _, event in events}
@@ -59,5 +62,16 @@ async def test_mongo_killed_mid_load_loses_and_doubles_nothing(
     try:
         live = database(client, db_name)
         await assert_equal_to_a_clean_replay(live, settings, companies)
+        measured = await measure(kafka_server, live, companies, [event for _, event in events])
+        assert_nothing_lost(measured)
     finally:
         await client.close()
+    record_measured(
+        "mongo_restart",
+        fault="MongoDB server SIGKILLed mid-load, restarted (offsets frozen while it is down)",
+        times=f"{KILLS} kills, {failed_batches} failed batches",
+        measured=measured,
+        test="tests/faults/test_mongo_restart.py",
+        in_make_test=True,
+        seconds=time.monotonic() - started,
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from datetime import UTC, datetime
 
 import httpx
@@ -13,6 +14,7 @@ import pytest
 
 from deploy.local.stack import Stack
 from tests.faults.conftest import accountant_client, assert_stack_equal_to_a_clean_replay, dashboard
+from tests.faults.tally import record_measured
 from tests.waiting import eventually
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos_only, pytest.mark.timeout(900)]
@@ -20,6 +22,7 @@ KILLS = ("sync", "gateway", "tasks", "sync", "gateway", "tasks")
 
 
 async def test_sigkilled_services_restart_and_lose_nothing(fault_stack: Stack) -> None:
+    started = time.monotonic()
     rng = random.Random(20261128)
     sim = httpx.AsyncClient(base_url=f"{fault_stack.simulator_url}/_simulator", timeout=30)
     api = await accountant_client(fault_stack)
@@ -52,4 +55,13 @@ async def test_sigkilled_services_restart_and_lose_nothing(fault_stack: Stack) -
     finally:
         await api.aclose()
         await sim.aclose()
-    await assert_stack_equal_to_a_clean_replay(fault_stack)
+    measured = await assert_stack_equal_to_a_clean_replay(fault_stack)
+    record_measured(
+        "service_crashes",
+        fault="sync, gateway and tasks SIGKILLed at random moments under the mutator, restarted",
+        times=f"{len(KILLS)} kills",
+        measured=measured,
+        test="tests/faults/test_service_crashes.py",
+        in_make_test=False,
+        seconds=time.monotonic() - started,
+    )

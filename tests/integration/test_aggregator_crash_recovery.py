@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 import uuid
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from deploy.local.mongo import MongoServer
 from shared.ids import CompanyId
 from shared.mongo import Document, database
 from tests.aggregator_load import AggregatorProcess, interleaved, lag, publish
+from tests.faults.tally import assert_nothing_lost, measure, record_measured
 from tests.waiting import eventually
 
 # Ten restarts of a process that replays up to tens of thousands of events: ~2-4 minutes on 2 cores.
@@ -52,6 +54,7 @@ async def test_sigkilled_aggregator_ends_equal_to_a_clean_replay(
     processes: list[AggregatorProcess],
     tmp_path: Path,
 ) -> None:
+    started = time.monotonic()
     rng = random.Random(20261125)
     events = interleaved(rng)
     companies = {event.company_id for _, event in events}
@@ -81,6 +84,17 @@ async def test_sigkilled_aggregator_ends_equal_to_a_clean_replay(
     assert len(after_clean["company_figures"]) == len(companies)
     assert after_clean["dashboard_rows"], "no accountant kept access to any company: the run proves nothing"
     assert after_crashes == after_clean, first_difference(after_crashes, after_clean)
+    measured = await measure(kafka_server, database(client, crashed_db), companies, [e for _, e in events])
+    assert_nothing_lost(measured)
+    record_measured(
+        "aggregator_crashes",
+        fault="aggregator SIGKILLed at random moments, restarted",
+        times=f"{KILLS} kills",
+        measured=measured,
+        test="tests/integration/test_aggregator_crash_recovery.py",
+        in_make_test=True,
+        seconds=time.monotonic() - started,
+    )
 
 
 def clean_group(process: AggregatorProcess) -> str:

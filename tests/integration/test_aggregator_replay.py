@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 import uuid
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from services.aggregator.compare import compare_projections, describe
 from services.aggregator.replay import rebuild, replay
 from shared.mongo import Document, database
 from tests.aggregator_load import AggregatorProcess, aggregator_settings, interleaved, lag, publish
+from tests.faults.tally import assert_nothing_lost, measure, record_measured
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -29,6 +31,7 @@ async def test_replay_swaps_in_rebuilt_projections_while_live_reads_and_writes_g
     processes: list[AggregatorProcess],
     tmp_path: Path,
 ) -> None:
+    started = time.monotonic()
     events = interleaved(random.Random(20261125), companies=20, changes=40)
     companies = {event.company_id for _, event in events}
     group = f"live-{uuid.uuid4().hex[:6]}"
@@ -78,3 +81,14 @@ async def test_replay_swaps_in_rebuilt_projections_while_live_reads_and_writes_g
     assert await mongo_db["dashboard_rows"].find_one({"_id": f"ghost|{victim}"}) is None
     ours = {"company_id": {"$in": sorted(companies)}}  # the session's topics hold other tests' events too
     assert await mongo_db["company_figures"].count_documents(ours) == len(companies)
+    measured = await measure(kafka_server, mongo_db, companies, [event for _, event in events])
+    assert_nothing_lost(measured)
+    record_measured(
+        "replay_swap",
+        fault="replay swapped in while the live aggregator applies new events and the dashboard is read",
+        times="1 swap",
+        measured=measured,
+        test="tests/integration/test_aggregator_replay.py",
+        in_make_test=True,
+        seconds=time.monotonic() - started,
+    )
