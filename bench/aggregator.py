@@ -21,13 +21,15 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import TopicPartition
 from pymongo import UpdateOne
 
-from bench.results import Baseline, Target, record
+from bench.freshness import kafka_round_trips
+from bench.results import Baseline, Target, percentile, record
 from deploy.local.kafka import KafkaServer, start_kafka
 from deploy.local.mongo import MongoServer, start_mongo
 from deploy.local.processes import ManagedProcess, free_port
+from services.aggregator.documents import row_id
 from shared.events import AccessGranted, CompanyDiscovered, EventBase, SalesInvoiceChanged, encode_event
 from shared.ids import AccountantId, CompanyId
-from shared.mongo import connect, database
+from shared.mongo import Document, connect, database
 from shared.records import CompanyProfile, SalesInvoice, SalesInvoiceStatus
 from shared.topics import ACCESS_EVENTS, COMPANY_RECORDS, project_topics
 
@@ -35,6 +37,9 @@ EVENTS = int(os.environ.get("BENCH_AGGREGATOR_EVENTS", "100000"))
 COMPANIES = int(os.environ.get("BENCH_AGGREGATOR_COMPANIES", "1000"))
 RAW_UPSERT_SAMPLE = 5000
 PARTITIONS = 6
+LATENCY_PROBES = int(os.environ.get("BENCH_AGGREGATOR_PROBES", "300"))
+BENCH_ACCOUNTANT = AccountantId("bench@accountant.example")
+PROBE_CURRENCY = "USD"  # the workload uses GBP and EUR only, so a probe's figure is unmistakable
 
 
 def workload(rng: random.Random) -> list[tuple[str, EventBase]]:
@@ -53,7 +58,7 @@ def workload(rng: random.Random) -> list[tuple[str, EventBase]]:
         events.append(
             (COMPANY_RECORDS, CompanyDiscovered(company_id=company, seq=next_seq(company), company=profile))
         )
-        who = AccountantId("bench@accountant.example")
+        who = BENCH_ACCOUNTANT
         events.append(
             (ACCESS_EVENTS, AccessGranted(company_id=company, seq=next_seq(company), accountant_id=who))
         )
@@ -148,10 +153,59 @@ async def committed_total(kafka: KafkaServer, group: str) -> int:
     return sum(o.offset for tp, o in offsets.items() if isinstance(tp, TopicPartition) and tp.topic in wanted)
 
 
+async def event_to_row_latencies(
+    kafka: KafkaServer, mongo: MongoServer, db_name: str, companies: list[CompanyId]
+) -> list[float]:
+    """Milliseconds from an invoice event sent (acks=all) to the accountant's row showing it, one at a time.
+
+    Each probe makes a USD invoice overdue with a unique amount in a random company, then reads the
+    row straight from MongoDB until the amount is there.
+    """
+    rng = random.Random(7)
+    client = connect(mongo.url, app_name="bench-probe")
+    rows = database(client, db_name)["dashboard_rows"]
+    producer = AIOKafkaProducer(
+        bootstrap_servers=kafka.bootstrap_servers, acks="all", enable_idempotence=True
+    )
+    await producer.start()
+    samples: list[float] = []
+    try:
+        for probe in range(LATENCY_PROBES):
+            company = rng.choice(companies)
+            amount = Decimal(probe + 1) / 100 + Decimal(1000)
+            invoice = SalesInvoice(
+                id="latency-probe",
+                number="S-PROBE",
+                due_date=datetime.now(UTC).date() - timedelta(days=3),
+                status=SalesInvoiceStatus.OPEN,
+                currency=PROBE_CURRENCY,
+                total_amount=amount,
+                remaining_amount=amount,
+                last_modified_at=datetime.now(UTC),
+            )
+            event = SalesInvoiceChanged(company_id=company, seq=10_000_000 + probe, invoice=invoice)
+            started = time.perf_counter()
+            await producer.send_and_wait(COMPANY_RECORDS, encode_event(event), key=company.encode())
+            while not _shows(await rows.find_one({"_id": row_id(BENCH_ACCOUNTANT, company)}), amount):
+                assert time.perf_counter() - started < 30, f"probe {probe} never reached its row"
+                await asyncio.sleep(0.002)
+            samples.append((time.perf_counter() - started) * 1000)
+        return samples
+    finally:
+        await producer.stop()
+        await client.close()
+
+
+def _shows(row: Document | None, amount: Decimal) -> bool:
+    overdue: list[Document] = row.get("overdue_sales", []) if row else []
+    return any(t["currency"] == PROBE_CURRENCY and t["amount"] == amount for t in overdue)
+
+
 async def aggregator_rate(
-    kafka: KafkaServer, mongo: MongoServer, total: int, work: Path
-) -> tuple[float, float]:
-    """Events/s of the aggregator process from its first commit to its last, and its start-up seconds."""
+    kafka: KafkaServer, mongo: MongoServer, total: int, work: Path, companies: list[CompanyId]
+) -> tuple[float, float, list[float]]:
+    """Events/s of the aggregator process from its first commit to its last, its start-up seconds,
+    and then, caught up, the event-to-row latencies of single events."""
     port, group = free_port(), f"bench-{uuid.uuid4().hex[:6]}"
     env = {
         **os.environ,
@@ -175,7 +229,8 @@ async def aggregator_rate(
             await asyncio.sleep(0.2)
         finished = time.perf_counter()
         assert first is not None
-        return (total - first_done) / (finished - first), first - launched
+        latencies = await event_to_row_latencies(kafka, mongo, f"bench_{group}", companies)
+        return (total - first_done) / (finished - first), first - launched, latencies
     finally:
         process.stop()
 
@@ -190,7 +245,9 @@ def main() -> None:
         asyncio.run(publish(kafka, events))
         consume = asyncio.run(raw_consume_rate(kafka, len(events)))
         upsert = asyncio.run(raw_upsert_rate(mongo, events))
-        applied, startup = asyncio.run(aggregator_rate(kafka, mongo, len(events), work))
+        companies = sorted({e.company_id for _, e in events})
+        applied, startup, latencies = asyncio.run(aggregator_rate(kafka, mongo, len(events), work, companies))
+        round_trips = asyncio.run(kafka_round_trips(kafka.bootstrap_servers, LATENCY_PROBES))
     finally:
         kafka.stop()
         mongo.stop()
@@ -218,7 +275,28 @@ def main() -> None:
                 "companies": COMPANIES,
                 "partitions": PARTITIONS,
                 "startup_s": round(startup, 1),
+                "max_batch": os.environ.get("AGGREGATOR_MAX_BATCH", "default"),
             },
             command="make bench NAME=aggregator",
         )
         print(result.model_dump_json(indent=2))
+    result = record(
+        name="aggregator-event-to-row",
+        figure="p99 ms from one event sent (acks=all) to the accountant's row showing it (caught up)",
+        value=percentile(latencies, 0.99),
+        unit="ms",
+        baseline=Baseline(
+            name="raw Kafka round trip p99 (acks=all produce -> consume), same broker",
+            value=percentile(round_trips, 0.99),
+        ),
+        target=Target(value_at_most=1000.0),
+        details={
+            "probes": len(latencies),
+            "p50_ms": round(percentile(latencies, 0.5), 1),
+            "p99_ms": round(percentile(latencies, 0.99), 1),
+            "kafka_round_trip_p50_ms": round(percentile(round_trips, 0.5), 2),
+            "read_by": "polling the row in MongoDB every 2 ms",
+        },
+        command="make bench NAME=aggregator",
+    )
+    print(result.model_dump_json(indent=2))

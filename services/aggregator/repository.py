@@ -10,7 +10,7 @@ MongoDB accepted, and from MongoDB for companies not in it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -35,8 +35,9 @@ from services.aggregator.guarded import GuardedUpsert
 from services.aggregator.projections import CompanyFigures, CompanyState, FigureDate
 from services.aggregator.state_cache import CompanyStateCache, StateKind, StoredDocuments
 from services.aggregator.tasks import CompanyTaskView, batch_my_tasks_writes, task_write, tasks_from_documents
-from shared.ids import AccountantId, CompanyId
+from shared.ids import CompanyId
 from shared.mongo import Document
+from shared.records import UserTask
 
 DUPLICATE_KEY = 11000
 
@@ -160,30 +161,39 @@ class MongoProjectionStore:
         self._cache.forget()
 
     async def save_figures(self, figures: Sequence[CompanyFigures]) -> None:
-        """Write company figures and the dashboard row of every accountant granted each company."""
+        """Write company figures and the dashboard row of every accountant granted each company.
+
+        A document equal to the one this instance last wrote for a company it keeps is skipped
+        (a sync that changed nothing but its time leaves the details and the task list as they were).
+        """
         if not figures:
             return
-        await self._figures.bulk_write(
-            [ReplaceOne({"_id": f.company_id}, figures_document(f), upsert=True) for f in figures],
-            ordered=False,
-        )
-        await self._details.bulk_write(
-            [ReplaceOne({"_id": f.company_id}, details_document(f), upsert=True) for f in figures],
-            ordered=False,
-        )
-        # The My Tasks list first, then the rows: a row's task counts never lead the list it sums.
-        task_writes = batch_my_tasks_writes([(task_view(f), f.tasks) for f in figures])
-        if task_writes:
-            await self._my_tasks.bulk_write(task_writes, ordered=True)
-        row_writes: list[Any] = []
-        for f in figures:
-            granted: list[AccountantId] = sorted(f.granted_to)
-            row_writes += [
-                ReplaceOne({"_id": row_id(a, f.company_id)}, row_document(a, f), upsert=True) for a in granted
+        written = WrittenDocuments(self._cache)
+        try:
+            await _replace_all(self._figures, written.changed("figures", figures, figures_document))
+            await _replace_all(self._details, written.changed("details", figures, details_document))
+            # The My Tasks list first, then the rows: a row's task counts never lead the list it sums.
+            listed = [
+                f for f in figures if written.is_new(f.company_id, ("my_tasks", f.company_id), _listing(f))
             ]
-            row_writes += [DeleteOne({"_id": row_id(a, f.company_id)}) for a in sorted(f.revoked_from)]
-        if row_writes:
-            await self._rows.bulk_write(row_writes, ordered=True)
+            task_writes = batch_my_tasks_writes([(task_view(f), f.tasks) for f in listed])
+            if task_writes:
+                await self._my_tasks.bulk_write(task_writes, ordered=True)
+            row_writes: list[Any] = []
+            for f in figures:
+                for a in sorted(f.granted_to):
+                    doc = row_document(a, f)
+                    if written.is_new(f.company_id, ("row", a), doc):
+                        row_writes.append(ReplaceOne({"_id": row_id(a, f.company_id)}, doc, upsert=True))
+                for a in sorted(f.revoked_from):
+                    if written.is_new(f.company_id, ("row", a), None):
+                        row_writes.append(DeleteOne({"_id": row_id(a, f.company_id)}))
+            if row_writes:
+                await self._rows.bulk_write(row_writes, ordered=True)
+        except BaseException:
+            self._cache.forget()  # which of the documents MongoDB took is unknown
+            raise
+        written.confirm()
 
     async def figure_dates(self) -> list[FigureDate]:
         """Each company's figures date and time zone (to find those whose day has turned)."""
@@ -207,6 +217,47 @@ async def _guarded_bulk(collection: AsyncCollection[Document], writes: list[Upda
             raise
         return {int(e["index"]) for e in errors}
     return set()
+
+
+async def _replace_all(collection: AsyncCollection[Document], documents: list[tuple[str, Document]]) -> None:
+    if documents:
+        writes = [ReplaceOne({"_id": key}, doc, upsert=True) for key, doc in documents]
+        await collection.bulk_write(writes, ordered=False)
+
+
+def _listing(f: CompanyFigures) -> tuple[CompanyTaskView, tuple[UserTask, ...]]:
+    """What a company's entries in My Tasks are made of."""
+    return task_view(f), tuple(f.tasks)
+
+
+class WrittenDocuments:
+    """The read-model documents of one batch that differ from what was last written for a company.
+
+    What is written is noted only once the whole batch is in (`confirm`).
+    """
+
+    def __init__(self, cache: CompanyStateCache) -> None:
+        self._cache = cache
+        self._pending: list[tuple[CompanyId, tuple[str, str], object]] = []
+
+    def is_new(self, company: CompanyId, key: tuple[str, str], value: object) -> bool:
+        """Whether `value` differs from what was last written under `key` (and so must be written)."""
+        if self._cache.last_written(company, key) == (value,):
+            return False
+        self._pending.append((company, key, value))
+        return True
+
+    def changed(
+        self, name: str, figures: Sequence[CompanyFigures], render: Callable[[CompanyFigures], Document]
+    ) -> list[tuple[str, Document]]:
+        """(id, document) of the companies whose `name` document changed."""
+        documents = [(f.company_id, render(f)) for f in figures]
+        return [(c, doc) for c, doc in documents if self.is_new(c, (name, c), doc)]
+
+    def confirm(self) -> None:
+        """Everything pending is in MongoDB now."""
+        for company, key, value in self._pending:
+            self._cache.note_written(company, key, value)
 
 
 def task_view(f: CompanyFigures) -> CompanyTaskView:

@@ -1,5 +1,8 @@
 """This instance's copy of the stored state of the companies it owns, so a batch only writes.
 
+It also remembers the read-model documents it last wrote for them, so one equal to those is not
+written again.
+
 Loading every touched company's records back from MongoDB after each batch cost more than all the
 batch's writes together. The copy holds, per company, exactly the documents the state queries
 return (profile, sync status, relevant records, grants, open tasks), and changes only by the
@@ -40,6 +43,8 @@ class CompanyDocuments:
     by_kind: dict[StateKind, dict[str, Document]] = field(
         default_factory=lambda: {kind: {} for kind in StateKind}
     )
+    written: dict[tuple[str, str], object] = field(default_factory=dict)
+    """The read-model documents last written for the company (None: deleted), by (model, id)."""
 
     def add(self, kind: StateKind, documents: Iterable[Document]) -> None:
         """Documents read from MongoDB."""
@@ -121,6 +126,19 @@ class CompanyStateCache:
             grants=of(StateKind.GRANT),
             tasks=[d for d in of(StateKind.TASK) if d.get("open")],
         )
+
+    def last_written(self, company_id: CompanyId, key: tuple[str, str]) -> tuple[object] | None:
+        """(document,) last written under `key` for a company held here; None when not known."""
+        company = self._companies.get(company_id)
+        if company is None or key not in company.written:
+            return None
+        return (company.written[key],)
+
+    def note_written(self, company_id: CompanyId, key: tuple[str, str], value: object) -> None:
+        """A read-model document MongoDB now holds for a company held here."""
+        company = self._companies.get(company_id)
+        if company is not None:
+            company.written[key] = value
 
     def forget(self) -> None:
         """Drop everything: the next batch reads its companies from MongoDB."""
