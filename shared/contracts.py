@@ -32,6 +32,7 @@ TOPIC_EVENTS: dict[str, tuple[type[ev.EventBase], ...]] = {
         ev.SalesInvoiceChanged,
         ev.PurchaseInvoiceChanged,
         ev.SalesDocumentChanged,
+        ev.RecordDeleted,
         ev.AccountChanged,
         ev.AgedPayablesReported,
         ev.AgedReceivablesReported,

@@ -92,6 +92,19 @@ class SalesDocumentChanged(EventBase):
     document: SalesDocument
 
 
+RecordKind = Literal["sales_invoice", "purchase_invoice", "sales_quote", "sales_order", "sales_credit_memo"]
+
+
+class RecordDeleted(EventBase):
+    """A document an earlier pull found is gone from the client's books (seen by a periodic full pass:
+    BC has no delete marker to poll)."""
+
+    event_type: Literal["record.deleted"] = "record.deleted"
+    schema_version: Literal[1] = 1
+    kind: RecordKind
+    record_id: str = Field(min_length=1, max_length=100)
+
+
 class AccountChanged(EventBase):
     """A G/L account's definition or balance changed."""
 
@@ -208,6 +221,7 @@ HubEvent = Annotated[
     SalesInvoiceChanged
     | PurchaseInvoiceChanged
     | SalesDocumentChanged
+    | RecordDeleted
     | AccountChanged
     | AgedPayablesReported
     | AgedReceivablesReported

@@ -137,6 +137,12 @@ class ScriptedConnector:
         for start in range(0, len(rows), self.page_size):
             yield rows[start : start + self.page_size]
 
+    async def record_ids(self, company: RemoteCompany, feed: Feed) -> set[str]:
+        """The ids of the scripted company's invoices (other feeds are empty)."""
+        if company.id in self.company_errors:
+            raise self.company_errors[company.id]
+        return set(self.invoices[company.id]) if feed == "salesInvoices" else set()
+
     async def ledger_changed_since(self, company: RemoteCompany, since: datetime | None) -> datetime | None:  # noqa: ARG002
         """The scripted ledger never moves."""
         return None

@@ -44,6 +44,7 @@ class HttpBc:
 
     url: str
     control: httpx.AsyncClient
+    connection: ClientConnection
     connector: BusinessCentralConnector
     client: BusinessCentralClient
 
@@ -75,4 +76,4 @@ async def simulator_over_http(
             oauth_client_secret=SecretStr(settings.client_secret),
         )
         client = BusinessCentralClient(http, connection, concurrency, budget)
-        yield HttpBc(url, control, BusinessCentralConnector(client, connection), client)
+        yield HttpBc(url, control, connection, BusinessCentralConnector(client, connection), client)

@@ -19,6 +19,7 @@ from shared.events import (
     AgedPayablesReported,
     AgedReceivablesReported,
     PurchaseInvoiceChanged,
+    RecordDeleted,
     SalesDocumentChanged,
     SalesInvoiceChanged,
 )
@@ -35,6 +36,7 @@ RecordEvent = (
     SalesInvoiceChanged
     | PurchaseInvoiceChanged
     | SalesDocumentChanged
+    | RecordDeleted
     | AccountChanged
     | AgedPayablesReported
     | AgedReceivablesReported
@@ -43,6 +45,7 @@ RECORD_EVENTS = (
     SalesInvoiceChanged,
     PurchaseInvoiceChanged,
     SalesDocumentChanged,
+    RecordDeleted,
     AccountChanged,
     AgedPayablesReported,
     AgedReceivablesReported,
@@ -52,6 +55,14 @@ AGED_PAYABLES_ID = AGED_REPORT_ID = "report"
 OPEN_QUOTE = {"Draft", "Sent", "Accepted"}
 OPEN_CREDIT_MEMO = {"Draft", "In Review", "Open"}
 UNFINISHED_INVOICE = {SalesInvoiceStatus.DRAFT, SalesInvoiceStatus.IN_REVIEW}
+
+
+class Deleted(BaseModel):
+    """What is kept of a deleted record: a tombstone, so that an older change arriving late (lower
+    seq) cannot bring it back; never read by a figure."""
+
+    id: str
+    deleted: bool = True
 
 
 class AgedPayables(BaseModel):
@@ -77,6 +88,8 @@ def record_key(event: RecordEvent) -> tuple[str, str]:
             return "purchase_invoice", event.invoice.id
         case SalesDocumentChanged():
             return f"sales_{event.document.kind}", event.document.id
+        case RecordDeleted():
+            return event.kind, event.record_id
         case AccountChanged():
             return "account", event.account.id
         case AgedPayablesReported():
@@ -92,6 +105,8 @@ def record_payload(event: RecordEvent) -> BaseModel:
             return event.invoice
         case SalesDocumentChanged():
             return event.document
+        case RecordDeleted():
+            return Deleted(id=event.record_id)
         case AccountChanged():
             return event.account
         case AgedPayablesReported():
@@ -111,6 +126,8 @@ def is_relevant(event: RecordEvent) -> bool:
             return event.invoice.status is SalesInvoiceStatus.OPEN
         case SalesDocumentChanged():
             return is_open_sales_document(event.document)
+        case RecordDeleted():
+            return False
         case AccountChanged():
             return is_cash_account(event.account) or is_tax_payable_account(event.account)
         case AgedPayablesReported():

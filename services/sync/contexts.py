@@ -46,4 +46,5 @@ class ContextFactory:
             now=self.now,
             heartbeat=timedelta(seconds=s.heartbeat_seconds),
             metrics=self.metrics,
+            full_pass=timedelta(seconds=s.full_pass_interval_seconds),
         )

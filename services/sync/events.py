@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from services.sync.connectors.base import ChangedRecord
+from services.sync.full_pass import deleted_events
 from services.sync.ledger_feed import ledger_events
 from services.sync.publishing import EventFactory
 from services.sync.pulling import PulledChanges
@@ -21,7 +22,7 @@ from shared.records import LedgerAccount, PurchaseInvoice, SalesDocument, SalesI
 
 
 def record_events(company_id: CompanyId, pulled: PulledChanges, today: date) -> list[EventFactory]:
-    """One event per changed record, per account, and one for the aged payables report."""
+    """One event per changed or deleted record, per account, and one for the aged payables report."""
     factories = [_record_event(company_id, record) for record in pulled.fresh]
     factories += [_account_event(company_id, account) for account in pulled.accounts or []]
     if pulled.aged_payables is not None:
@@ -29,6 +30,7 @@ def record_events(company_id: CompanyId, pulled: PulledChanges, today: date) -> 
         factories.append(
             lambda seq: AgedPayablesReported(company_id=company_id, seq=seq, as_of=today, vendors=vendors)
         )
+    factories += deleted_events(company_id, pulled.deletions)
     factories += user_tasks_event(company_id, pulled.user_tasks)
     return factories + ledger_events(company_id, pulled.ledger_entries, pulled.aged_receivables, today)
 

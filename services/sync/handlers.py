@@ -17,7 +17,7 @@ from services.sync.connectors.base import ClientSystemError, Connector, RemoteCo
 from services.sync.events import record_events
 from services.sync.metrics import SyncMetrics
 from services.sync.publishing import Outbox
-from services.sync.pulling import PulledChanges, pull_changes
+from services.sync.pulling import DEFAULT_FULL_PASS, PulledChanges, pull_changes
 from services.sync.repository import CompanySyncState, SyncStateStore
 from services.sync.settings import ClientConnection
 from shared.dates import company_today
@@ -56,6 +56,7 @@ class SyncContext:
     now: Clock
     heartbeat: timedelta
     metrics: SyncMetrics | None = None
+    full_pass: timedelta = DEFAULT_FULL_PASS
     locks: defaultdict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
 
 
@@ -77,7 +78,7 @@ async def _sync_company(ctx: SyncContext, company: RemoteCompany, trigger: Trigg
     company_id = CompanyId(company.id)
     state = await ctx.store.load(company_id)
     try:
-        pulled = await pull_changes(ctx.connector, company, state, ctx.now())
+        pulled = await pull_changes(ctx.connector, company, state, ctx.now(), ctx.full_pass)
     except (ClientSystemError, httpx.HTTPError) as error:
         await report_failure(ctx, company_id, state, failure_reason(error), trigger)
         return None
@@ -98,6 +99,7 @@ async def _sync_company(ctx: SyncContext, company: RemoteCompany, trigger: Trigg
     announce = (
         trigger is not None
         or bool(pulled.fresh)
+        or bool(pulled.deletions.deleted)
         or state.last_error is not None
         or _heartbeat_due(state, now, ctx.heartbeat)
     )
@@ -106,7 +108,7 @@ async def _sync_company(ctx: SyncContext, company: RemoteCompany, trigger: Trigg
     await batch.publish()
     announced_ok = now if announce else state.last_announced_ok
     await ctx.store.save(company_id, _advance(pulled, fingerprint, grants, announced_ok))
-    return len(pulled.fresh)
+    return len(pulled.fresh) + len(pulled.deletions.deleted)
 
 
 async def report_failure(
@@ -146,6 +148,8 @@ def _advance(
         announced_grants=frozenset(grants),
         last_announced_ok=announced_ok,
         last_error=None,
+        known_ids=pulled.deletions.known_ids,
+        last_full_pass=pulled.deletions.last_full_pass,
     )
 
 

@@ -50,6 +50,9 @@ class CompanySyncState:
     announced_grants: frozenset[AccountantId] = field(default_factory=frozenset)
     last_announced_ok: datetime | None = None
     last_error: str | None = None
+    known_ids: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Per feed, the ids published and not deleted since: what a full pass compares BC's list with."""
+    last_full_pass: datetime | None = None
 
 
 class SyncStateStore(Protocol):
@@ -101,6 +104,8 @@ class MongoSyncStateStore:
             announced_grants=frozenset(AccountantId(a) for a in doc.get("announced_grants", [])),
             last_announced_ok=doc.get("last_announced_ok"),
             last_error=doc.get("last_error"),
+            known_ids={feed: frozenset(ids) for feed, ids in doc.get("known_ids", {}).items()},
+            last_full_pass=doc.get("last_full_pass"),
         )
 
     async def save(self, company_id: CompanyId, state: CompanySyncState) -> None:
@@ -114,5 +119,7 @@ class MongoSyncStateStore:
             "announced_grants": sorted(state.announced_grants),
             "last_announced_ok": state.last_announced_ok,
             "last_error": state.last_error,
+            "known_ids": {feed: sorted(ids) for feed, ids in state.known_ids.items()},
+            "last_full_pass": state.last_full_pass,
         }
         await self._state.replace_one({"_id": company_id}, doc, upsert=True)

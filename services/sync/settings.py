@@ -59,6 +59,11 @@ class SyncSettings(BaseSettings):
     max_concurrent_requests: int = Field(
         default=5, ge=1, description="per environment; BC processes 5 at once"
     )
+    full_pass_interval_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="list every record id this often to find deleted ones (BC has no delete marker)",
+    )
     request_timeout_seconds: float = Field(default=30.0, gt=0)
     registration_api_base_url: str = Field(default=BUSINESS_CENTRAL_API, description="for registered clients")
     registration_login_base_url: str = Field(

@@ -125,6 +125,14 @@ async def patch_invoice(
     return invoice_change(lambda: sim.state.update_sales_invoice(company_id, invoice_id, **changes))
 
 
+@router.delete(INVOICE_PATH, status_code=204)
+async def delete_invoice(company_id: UUID, invoice_id: UUID, sim: SimulatorDep) -> Response:
+    """Delete a draft invoice, as a user may in BC (a posted one cannot be: 409)."""
+    with control_errors():
+        sim.state.delete(company_id, "salesInvoices", str(invoice_id))
+    return Response(status_code=204)
+
+
 def invoice_change(change: Callable[[], ODataRow]) -> Response:
     with control_errors():
         return json_response(entity_body(change()))

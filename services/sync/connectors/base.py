@@ -68,6 +68,10 @@ class Connector(Protocol):
         """Pages of a feed's records modified at or after `since` (all when None)."""
         ...
 
+    async def record_ids(self, company: RemoteCompany, feed: Feed) -> set[str]:
+        """The id of every record the feed holds now (a full pass: an id missing was deleted)."""
+        ...
+
     async def ledger_changed_since(self, company: RemoteCompany, since: datetime | None) -> datetime | None:
         """The newest G/L entry modification at or after `since`, or None when nothing was posted."""
         ...
