@@ -140,7 +140,12 @@ async def test_changes_are_batched_into_one_post_per_url_after_the_delay() -> No
 
 async def test_more_changes_than_the_threshold_become_one_collection_notice() -> None:
     receiver = Receiver()
-    async with hooked(receiver, notification_collection_threshold=3) as (bc, info, headers):
+    # A delay long enough that the four changes land in one batch even on a loaded machine.
+    async with hooked(receiver, notification_collection_threshold=3, notification_delay_seconds=1.0) as (
+        bc,
+        info,
+        headers,
+    ):
         subscription = (await subscribe(bc, info, headers, "purchaseInvoices")).json()
         for _ in range(4):
             await new_purchase_invoice(bc, info)
