@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from services.aggregator.subscribers import CONSUMED as AGGREGATOR_TOPICS
+from services.sync.webhooks import PATH as WEBHOOK_PATH
 from shared.topics import CLIENT_CONNECTIONS, COMPANY_SYNC_STATUS, SYNC_COMMANDS, project_topics
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -242,6 +244,42 @@ def test_gateway_scales_on_cpu_behind_the_ingress(rendering: Rendering, overlay:
     assert backend["service"]["port"]["name"] in {
         p["name"] for p in named(objects, "Service", "gateway")["spec"]["ports"]
     }
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_only_syncs_webhook_endpoint_is_exposed_and_its_client_state_comes_from_a_secret(
+    rendering: Rendering, overlay: str
+) -> None:
+    objects = rendering.overlays[overlay]
+    ingress = named(objects, "Ingress", "sync-webhooks")["spec"]
+    (rule,) = ingress["rules"]
+    routes = [(p["path"], p["pathType"], p["backend"]["service"]["name"]) for p in rule["http"]["paths"]]
+    assert routes == [(WEBHOOK_PATH, "Exact", "sync")], "the notification endpoint, nothing else of sync"
+    elsewhere = [
+        path["backend"]["service"]["name"]
+        for other in of_kind(objects, "Ingress")
+        if other["metadata"]["name"] != "sync-webhooks"
+        for other_rule in other["spec"]["rules"]
+        for path in other_rule["http"]["paths"]
+    ]
+    assert "sync" not in elsewhere
+    deployment = named(objects, "Deployment", "sync")
+    env = environment(objects, deployment)
+    base_url = urlsplit(env["SYNC_WEBHOOK_BASE_URL"])
+    assert (
+        base_url.hostname == rule["host"] == named(objects, "Ingress", "gateway")["spec"]["rules"][0]["host"]
+    )
+    assert "SYNC_WEBHOOK_CLIENT_STATE" not in env
+    client_state = next(e for e in container(deployment)["env"] if e["name"] == "SYNC_WEBHOOK_CLIENT_STATE")
+    assert client_state["valueFrom"]["secretKeyRef"] == {"name": "hub-sync-webhook", "key": "client-state"}
+    policy = named(objects, "NetworkPolicy", "sync-from-ingress-controller")["spec"]
+    from_controller = named(objects, "NetworkPolicy", "gateway-from-ingress-controller")["spec"]["ingress"][0]
+    assert policy["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "sync"}}
+    assert policy["ingress"][0]["from"] == from_controller["from"]
+    assert [p["port"] for p in policy["ingress"][0]["ports"]] == [int(env["SYNC_PORT"])]
+    if overlay == "production":
+        assert base_url.scheme == "https"
+        assert ingress["tls"] == [{"hosts": [rule["host"]], "secretName": "gateway-tls"}]
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
