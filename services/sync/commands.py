@@ -4,6 +4,8 @@ Adding a command takes one line where the app is composed: `dispatcher.register(
 Commands of a batch run concurrently (a refresh-all is as fast as the client systems allow, not
 one company after another); offsets are committed only after every command of the batch ran, so a
 crash re-runs them (every handler is safe to repeat: syncs are incremental, registrations upsert).
+Batches are large (SYNC_COMMAND_BATCH, 1000) because a batch ends with its slowest client system:
+with small ones, each environment idled until the busiest environment of every batch was done.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ log = structlog.get_logger()
 C = TypeVar("C", bound=BaseModel)
 Handler = Callable[[Any], Awaitable[None]]
 TRANSIENT = (PyMongoError, KafkaError, OSError)
+TRANSIENT_ATTEMPTS = 3
 
 
 class UnknownCommandError(ValueError):
@@ -87,7 +90,8 @@ def register_command_subscriber(
         """Run a batch; a transient failure rewinds it (nothing is committed), so it runs again."""
         records: Sequence[Any] = message.raw_message
         outcomes = await asyncio.gather(
-            *(_run(record, dispatcher, dead_letters) for record in records), return_exceptions=True
+            *(_run(record, dispatcher, dead_letters, retry_backoff_seconds) for record in records),
+            return_exceptions=True,
         )
         transient = [o for o in outcomes if isinstance(o, BaseException)]
         if transient:
@@ -96,20 +100,37 @@ def register_command_subscriber(
             raise transient[0]
 
 
-async def _run(record: Any, dispatcher: CommandDispatcher, dead_letters: DeadLetters) -> None:
+async def _run(
+    record: Any, dispatcher: CommandDispatcher, dead_letters: DeadLetters, backoff_seconds: float
+) -> None:
     try:
         command = dispatcher.decode(record.value)
     except (ValidationError, UnknownCommandError) as error:
         await _park(record, dead_letters, f"undecodable: {_reason(error)}")
         return
     try:
-        await dispatcher.dispatch(command)
+        await _dispatch_retrying(dispatcher, command, backoff_seconds)
     except TRANSIENT:
         raise
     except Exception as error:
         # A bug or a command no retry can fix: park it with the reason rather than block the topic.
         log.exception("command_failed_parked", partition=record.partition, offset=record.offset)
         await _park(record, dead_letters, f"{type(error).__name__}: {str(error)[:300]}")
+
+
+async def _dispatch_retrying(
+    dispatcher: CommandDispatcher, command: BaseModel, backoff_seconds: float
+) -> None:
+    """A transient failure is retried here first: rewinding the batch would re-run every command in
+    it (a refresh-all is one batch: a thousand companies' requests against their clients' budgets)."""
+    for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
+        try:
+            await dispatcher.dispatch(command)
+            return
+        except TRANSIENT:
+            if attempt == TRANSIENT_ATTEMPTS:
+                raise
+            await asyncio.sleep(backoff_seconds * attempt)
 
 
 async def _park(record: Any, dead_letters: DeadLetters, reason: str) -> None:

@@ -73,7 +73,11 @@ class SyncSettings(BaseSettings):
         default=BUSINESS_CENTRAL_WEB, description="for registered clients"
     )
     command_group_id: str = Field(default="sync-commands", description="consumer group of sync.commands")
-    command_batch: int = Field(default=200, ge=1, description="commands run concurrently per batch")
+    command_batch: int = Field(
+        default=1000,
+        ge=1,
+        description="commands run concurrently per batch: a refresh-all in one, so no environment waits",
+    )
     port: int = 8001
     webhook_base_url: str | None = Field(
         default=None,

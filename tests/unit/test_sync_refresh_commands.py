@@ -5,11 +5,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
+from aiokafka.errors import KafkaTimeoutError
+from faststream.kafka import KafkaBroker
 from pydantic import ValidationError
 
-from services.sync.commands import CommandDispatcher
+from services.sync.commands import TRANSIENT_ATTEMPTS, CommandDispatcher
+from services.sync.commands import _run as run_command
 from services.sync.directory import CompanyDirectory
 from services.sync.handlers import SyncContext
 from services.sync.poller import sync_connection
@@ -18,6 +22,7 @@ from services.sync.refresh import NOT_FOUND, RefreshHandler
 from shared.commands import RefreshRequested, encode_command
 from shared.events import CompanySyncFailed, CompanySyncSucceeded, SalesInvoiceChanged
 from shared.ids import CompanyId
+from shared.kafka import DeadLetters
 from tests.builders import NOW, sales_invoice
 from tests.sync_fakes import InMemorySyncStateStore, MovableClock, RecordingSink, ScriptedConnector
 from tests.unit.test_sync_handlers import client_connection, remote_company
@@ -116,3 +121,20 @@ async def test_dispatcher_routes_each_registered_command_and_refuses_others() ->
         dispatcher.decode(b'{"event_type": "company.explode_requested", "correlation_id": "x"}')
     with pytest.raises(ValidationError):
         dispatcher.decode(b"not json")
+
+
+async def test_a_command_failing_transiently_is_retried_alone_rather_than_rewinding_its_batch() -> None:
+    attempts: list[RefreshRequested] = []
+
+    async def flaky(command: RefreshRequested) -> None:
+        attempts.append(command)
+        if len(attempts) < TRANSIENT_ATTEMPTS:
+            raise KafkaTimeoutError
+
+    dispatcher = CommandDispatcher()
+    dispatcher.register(RefreshRequested, flaky)
+    record = SimpleNamespace(value=encode_command(refresh("c1")), key=b"c1", partition=0, offset=7)
+
+    await run_command(record, dispatcher, DeadLetters(KafkaBroker()), 0)
+
+    assert len(attempts) == TRANSIENT_ATTEMPTS, "retried until it went through, nothing raised"
