@@ -60,7 +60,7 @@ def authorised_company(sim: Simulator, request: Request, tenant: str, environmen
     """The id of a company of this tenant that is not made to fail, else BC's error."""
     tenant_id = authorised_tenant(sim, request, tenant, environment)
     company_id = parse_guid(company)
-    if company_id not in {c.id for c in sim.state.tenant_companies(tenant_id)}:
+    if not sim.state.books.in_tenant(company_id, tenant_id):  # a lookup: this runs on every request
         raise not_found(f"The company '{company}' does not exist.")
     check_failure(sim, company_id)
     return company_id

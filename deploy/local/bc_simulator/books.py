@@ -104,6 +104,11 @@ class SimulatedBooks:
         """The company with this id; KeyError when there is none."""
         return self._companies_by_id[company_id]
 
+    def in_tenant(self, company_id: UUID, tenant_id: UUID) -> bool:
+        """Whether the company exists and belongs to the tenant."""
+        company = self._companies_by_id.get(company_id)
+        return company is not None and company.tenant_id == tenant_id
+
     def tenant(self, tenant_id: UUID) -> SimulatedTenant:
         """The tenant with this id; KeyError when there is none."""
         return self._tenants_by_id[tenant_id]
