@@ -20,6 +20,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from shared.ids import AccountantId
 from shared.mongo import Document
@@ -62,6 +63,13 @@ class Outcome:
     error: str | None
 
 
+CLAIM_ATTEMPTS = 5
+
+
+class RefreshClaimContendedError(Exception):
+    """Identical refresh requests kept taking the claim from each other."""
+
+
 def correlation_id(job_id: str) -> str:
     """The correlation id the job's commands carry (and sync echoes on the outcomes)."""
     return f"{CORRELATION_PREFIX}{job_id}"
@@ -84,6 +92,7 @@ class RefreshJobStore:
 
     def __init__(self, db: AsyncDatabase[Document], timeout: timedelta) -> None:
         self._jobs = db["gw_refresh_jobs"]
+        self._claims = db["gw_refresh_claims"]
         self._progress = db["gw_refresh_progress"]
         self._timeout = timeout
 
@@ -114,6 +123,35 @@ class RefreshJobStore:
                 "companies": companies,
             }
         )
+
+    async def claim(
+        self, job_id: str, owner: AccountantId, scope: Scope, company_ids: Sequence[str], now: datetime
+    ) -> RefreshJob | None:
+        """Make the created job `job_id` the owner's one running job for exactly these companies.
+
+        Returns None when it is, else the running job that holds the claim (two identical requests
+        at the same instant both pass `running_identical`; only one of them wins here). The claim is
+        one document per (owner, request) changed only by a conditional write, so it is atomic on
+        any MongoDB; a claim whose job finished or was forgotten is taken over.
+        """
+        claim_id = f"{owner}|{request_key(scope, company_ids)}"
+        for _ in range(CLAIM_ATTEMPTS):
+            current = await self._claims.find_one({"_id": claim_id})
+            if current is None:
+                try:
+                    await self._claims.insert_one({"_id": claim_id, "job_id": job_id})
+                except DuplicateKeyError:
+                    continue
+                return None
+            holder = await self.get(owner, current["job_id"], now)
+            if holder is not None and holder.state == "running":
+                return holder
+            taken = await self._claims.update_one(
+                {"_id": claim_id, "job_id": current["job_id"]}, {"$set": {"job_id": job_id}}
+            )
+            if taken.modified_count == 1:
+                return None
+        raise RefreshClaimContendedError(claim_id)
 
     async def forget(self, job_id: str) -> None:
         """Drop a job whose commands could not be sent."""

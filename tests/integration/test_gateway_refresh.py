@@ -8,7 +8,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -17,8 +17,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from deploy.local.kafka import KafkaServer
 from deploy.local.mongo import MongoServer
+from services.gateway.refresh_jobs import Outcome, RefreshJobStore
 from shared.events import CompanySyncFailed, CompanySyncSucceeded, EventBase, encode_event
-from shared.ids import CompanyId
+from shared.ids import AccountantId, CompanyId
 from shared.mongo import Document
 from shared.topics import COMPANY_SYNC_STATUS, SYNC_COMMANDS
 from tests.gateway_support import bearer_client, gateway_settings, in_process_gateway, running
@@ -214,3 +215,38 @@ async def test_a_refresh_that_names_nothing_is_a_422_naming_the_field(
     response = await world.mine.post("/api/v1/refresh", json=body)
     assert response.status_code == 422
     assert field in {e["field"] for e in response.json()["errors"]}
+
+
+async def test_of_two_jobs_made_for_one_request_at_once_only_one_claims_it(
+    mongo_db: AsyncDatabase[Document],
+) -> None:
+    jobs = RefreshJobStore(mongo_db, timedelta(minutes=10))
+    now = datetime.now(UTC)
+    rows = [row(ME, c, "Alpha") for c in ("c1", "c2")]
+    for job_id in ("first", "second"):  # both requests passed running_identical before either claimed
+        await jobs.create(job_id, AccountantId(ME), "client", rows, now)
+
+    claims = await asyncio.gather(
+        *(jobs.claim(job_id, AccountantId(ME), "client", ["c1", "c2"], now) for job_id in ("first", "second"))
+    )
+
+    winners = [job_id for job_id, holder in zip(("first", "second"), claims, strict=True) if holder is None]
+    losers = [holder.id for holder in claims if holder is not None]
+    assert len(winners) == 1, claims
+    assert losers == winners, "the loser follows the winner's job"
+
+
+async def test_a_finished_job_gives_up_its_claim_to_the_next_identical_request(
+    mongo_db: AsyncDatabase[Document],
+) -> None:
+    jobs = RefreshJobStore(mongo_db, timedelta(minutes=10))
+    now = datetime.now(UTC)
+    me = AccountantId(ME)
+    await jobs.create("first", me, "company", [row(ME, "c1", "Alpha")], now)
+    assert await jobs.claim("first", me, "company", ["c1"], now) is None
+    await jobs.create("again", me, "company", [row(ME, "c1", "Alpha")], now)
+    assert (await jobs.claim("again", me, "company", ["c1"], now)) == await jobs.get(me, "first", now)
+
+    await jobs.record([Outcome(job_id="first", company_id="c1", failed=False, error=None)], now)
+    await jobs.create("later", me, "company", [row(ME, "c1", "Alpha")], now)
+    assert await jobs.claim("later", me, "company", ["c1"], now) is None

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.gateway.commands import CommandsUnavailableError
 from services.gateway.deps import Commands, CurrentAccountant, Db, RefreshJobs
-from services.gateway.refresh_jobs import RefreshJob, Scope, correlation_id
+from services.gateway.refresh_jobs import RefreshClaimContendedError, RefreshJob, Scope, correlation_id
 from services.gateway.schemas import Problem
 from shared.commands import RefreshRequested
 from shared.ids import AccountantId, CompanyId
@@ -43,6 +43,7 @@ class RefreshIn(BaseModel):
     responses={
         401: {"model": Problem},
         404: {"model": Problem},
+        409: {"model": Problem},
         429: {"model": Problem},
         503: {"model": Problem},
     },
@@ -76,6 +77,18 @@ async def start_refresh(
         )
     job_id = uuid.uuid4().hex
     await jobs.create(job_id, accountant, body.scope, rows, now)
+    try:
+        holder = await jobs.claim(job_id, accountant, body.scope, company_ids, now)
+    except RefreshClaimContendedError:
+        await jobs.forget(job_id)
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            detail="An identical refresh is being started right now; try again in a second.",
+            headers={"Retry-After": "1"},
+        ) from None
+    if holder is not None:  # an identical request won the race: both callers follow its job
+        await jobs.forget(job_id)
+        return holder
     try:
         await commands.send(SYNC_COMMANDS, _commands(job_id, accountant, company_ids))
     except CommandsUnavailableError:
