@@ -1,6 +1,7 @@
-"""The two 1,000-company benchmarks on one stack, to pay for its start (every company's first sync
-and sync's 6,000 webhook subscriptions) once: freshness under the mutator, then the mixed load
-(the mutator stopped). Each is also runnable alone: `make bench NAME=freshness_at_scale|mixed_load`."""
+"""The two at-scale benchmarks (200 companies by default) on one stack, to pay for its start
+(every company's first sync and sync's webhook subscriptions) once: freshness under the mutator,
+then the mixed load (the mutator stopped). Each is also runnable alone:
+`make bench NAME=freshness_at_scale` or `make bench NAME=mixed_load`."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ COMMAND = "make bench NAME=at_scale"
 
 
 def main() -> None:
-    """Freshness, then mixed load, on one 1,000-company stack; records both."""
+    """Freshness, then mixed load, on one stack; records both."""
     baseline_mib = bare_interpreter_mib()
     with tempfile.TemporaryDirectory(prefix="bench-at-scale-") as work:
         stack = start_stack(Path(work), freshness_at_scale.options())
