@@ -20,6 +20,7 @@ from services.sync.publishing import Outbox
 from services.sync.pulling import DEFAULT_FULL_PASS, PulledChanges, pull_changes
 from services.sync.repository import CompanySyncState, SyncStateStore
 from services.sync.settings import ClientConnection
+from services.sync.snapshots import only_changed_snapshots
 from shared.dates import company_today
 from shared.events import (
     AccessGranted,
@@ -88,6 +89,7 @@ async def _sync_company(ctx: SyncContext, company: RemoteCompany, trigger: Trigg
     if fingerprint != state.profile_fingerprint:
         batch.add(COMPANY_RECORDS, _discovered_event(company_id, profile))
     today = company_today(profile.time_zone, ctx.now())
+    pulled, snapshots = only_changed_snapshots(pulled, state.snapshot_fingerprints, today)
     for make in record_events(company_id, pulled, today):
         batch.add(COMPANY_RECORDS, make)
     grants = {accountant_id(email) for email in ctx.connection.granted_to}
@@ -107,7 +109,7 @@ async def _sync_company(ctx: SyncContext, company: RemoteCompany, trigger: Trigg
         batch.add(COMPANY_SYNC_STATUS, _succeeded_event(company_id, now, trigger))
     await batch.publish()
     announced_ok = now if announce else state.last_announced_ok
-    await ctx.store.save(company_id, _advance(pulled, fingerprint, grants, announced_ok))
+    await ctx.store.save(company_id, _advance(pulled, fingerprint, grants, announced_ok, snapshots))
     return len(pulled.fresh) + len(pulled.deletions.deleted)
 
 
@@ -139,7 +141,11 @@ def _revoke_event(company_id: CompanyId, accountant: AccountantId) -> Callable[[
 
 
 def _advance(
-    pulled: PulledChanges, fingerprint: str, grants: set[AccountantId], announced_ok: datetime | None
+    pulled: PulledChanges,
+    fingerprint: str,
+    grants: set[AccountantId],
+    announced_ok: datetime | None,
+    snapshots: dict[str, str],
 ) -> CompanySyncState:
     return CompanySyncState(
         watermarks=pulled.watermarks,
@@ -150,6 +156,7 @@ def _advance(
         last_error=None,
         known_ids=pulled.deletions.known_ids,
         last_full_pass=pulled.deletions.last_full_pass,
+        snapshot_fingerprints=snapshots,
     )
 
 

@@ -53,6 +53,8 @@ class CompanySyncState:
     known_ids: dict[str, frozenset[str]] = field(default_factory=dict)
     """Per feed, the ids published and not deleted since: what a full pass compares BC's list with."""
     last_full_pass: datetime | None = None
+    snapshot_fingerprints: dict[str, str] = field(default_factory=dict)
+    """What each account and aged report announced last carried (services/sync/snapshots.py)."""
 
 
 class SyncStateStore(Protocol):
@@ -106,6 +108,7 @@ class MongoSyncStateStore:
             last_error=doc.get("last_error"),
             known_ids={feed: frozenset(ids) for feed, ids in doc.get("known_ids", {}).items()},
             last_full_pass=doc.get("last_full_pass"),
+            snapshot_fingerprints=dict(doc.get("snapshot_fingerprints", {})),
         )
 
     async def save(self, company_id: CompanyId, state: CompanySyncState) -> None:
@@ -121,5 +124,6 @@ class MongoSyncStateStore:
             "last_error": state.last_error,
             "known_ids": {feed: sorted(ids) for feed, ids in state.known_ids.items()},
             "last_full_pass": state.last_full_pass,
+            "snapshot_fingerprints": state.snapshot_fingerprints,
         }
         await self._state.replace_one({"_id": company_id}, doc, upsert=True)

@@ -27,12 +27,14 @@ async def test_watermarks_known_ids_and_the_last_full_pass_read_back_as_saved(
         last_announced_ok=moment,
         known_ids={"salesInvoices": frozenset({"a", "b", "c"}), "salesQuotes": frozenset()},
         last_full_pass=moment,
+        snapshot_fingerprints={"account:cash": "d1", "aged_payables": "d2"},
     )
     await MongoSyncStateStore(mongo_db).save(company, state)
 
     loaded = await MongoSyncStateStore(mongo_db).load(company)  # a new store: as after a restart
 
     assert loaded.known_ids == state.known_ids
+    assert loaded.snapshot_fingerprints == state.snapshot_fingerprints
     assert loaded.last_full_pass is not None
     assert loaded.last_full_pass.replace(tzinfo=UTC) == moment
     assert loaded.watermarks["salesInvoices"].ids == frozenset({"a", "b"})
