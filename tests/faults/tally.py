@@ -11,6 +11,7 @@ A document holding a seq that none of the given events has means something else 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sys
@@ -26,6 +27,7 @@ from pydantic import ValidationError
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.aggregator.documents import row_id
+from services.aggregator.ledger import ENTRIES_COLLECTION, entry_document
 from services.aggregator.records import RECORD_EVENTS, record_key
 from services.aggregator.subscribers import CONSUMED
 from shared.events import (
@@ -36,9 +38,11 @@ from shared.events import (
     CompanySyncFailed,
     CompanySyncSucceeded,
     HubEvent,
+    LedgerEntriesPosted,
     decode_event,
 )
 from shared.mongo import Document
+from shared.records import LedgerEntry
 from tests.aggregator_load import Brokers
 
 RESULTS_DIR = Path(os.environ.get("HUB_FAULT_RESULTS_DIR", Path(__file__).parents[2] / "build" / "faults"))
@@ -133,7 +137,14 @@ async def applied_to_state(db: AsyncDatabase[Document], events: Sequence[HubEven
             tracked.append((key, order, event))
             newest[key] = max(newest.get(key, 0), order)
     stored = await _stored_seqs(db, newest.keys())
-    lost = [
+    ledger = [e for e in events if isinstance(e, LedgerEntriesPosted)]
+    entries = await _stored_ids(db, ENTRIES_COLLECTION, [entry_id(e, n) for e in ledger for n in e.entries])
+    lost_entries = [
+        f"LedgerEntriesPosted seq {e.seq} of company {e.company_id}: an entry is not in {ENTRIES_COLLECTION}"
+        for e in ledger
+        if any(entry_id(e, n) not in entries for n in e.entries)
+    ]
+    lost = lost_entries + [
         f"{type(e).__name__} {k[2]} {n} of company {e.company_id}: {k[0]} {k[1]} holds {stored.get(k)}"
         for k, n, e in tracked
         if stored.get(k, 0) < n
@@ -143,7 +154,21 @@ async def applied_to_state(db: AsyncDatabase[Document], events: Sequence[HubEven
         for k, n in newest.items()
         if stored.get(k, 0) > n
     ]
-    return Applied(len(tracked) - len(lost), lost, foreign, len(events) - len(tracked))
+    checked = len(tracked) + len(ledger)
+    return Applied(checked - len(lost), lost, foreign, len(events) - checked)
+
+
+def entry_id(event: LedgerEntriesPosted, entry: LedgerEntry) -> str:
+    """The id of a posted entry's document (`services/aggregator/ledger.py` `entry_document`)."""
+    return str(entry_document(event.company_id, entry)["_id"])
+
+
+async def _stored_ids(db: AsyncDatabase[Document], collection: str, ids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        query = {"_id": {"$in": list(ids[start : start + 500])}}
+        found |= {str(doc["_id"]) async for doc in db[collection].find(query, {"_id": 1})}
+    return found
 
 
 async def _stored_seqs(db: AsyncDatabase[Document], keys: Iterable[StateKey]) -> dict[StateKey, int]:
@@ -160,7 +185,9 @@ async def _stored_seqs(db: AsyncDatabase[Document], keys: Iterable[StateKey]) ->
     return stored
 
 
-async def read_topics(kafka: Brokers, topics: Sequence[str]) -> list[ConsumerRecord[bytes, bytes]]:
+async def read_topics(
+    kafka: Brokers, topics: Sequence[str], within: float = 120
+) -> list[ConsumerRecord[bytes, bytes]]:
     """Every message of `topics` up to their current end offsets, in partition order."""
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
     await admin.start()
@@ -176,9 +203,10 @@ async def read_topics(kafka: Brokers, topics: Sequence[str]) -> list[ConsumerRec
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         records: list[ConsumerRecord[bytes, bytes]] = []
-        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
-            for tp, batch in (await consumer.getmany(timeout_ms=1000)).items():
-                records += [r for r in batch if r.offset < ends[tp]]
+        async with asyncio.timeout(within):
+            while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
+                for tp, batch in (await consumer.getmany(timeout_ms=1000)).items():
+                    records += [r for r in batch if r.offset < ends[tp]]
         return records
     finally:
         await consumer.stop()
@@ -274,8 +302,8 @@ def record_measured(
         in_make_test=in_make_test,
         counts=COUNTS
         + (
-            f"; {measured.unchecked} events without a seq-guarded state document (ledger entries, task "
-            "lists) are not in 'applied', only in the replay comparison"
+            f"; {measured.unchecked} events the aggregator keeps no document of (client user task lists, "
+            "read by the tasks service) are not in 'applied'"
             if measured.unchecked
             else ""
         ),
@@ -288,7 +316,8 @@ def record_measured(
 COUNTS = (
     "events in = messages of the test's companies in the consumed topics, read back at the end; "
     "applied = those whose state document (record, profile, sync status, grant, task) holds their "
-    "seq or a newer one; lost = events not applied + events the producer was told were taken but "
+    "seq or a newer one, and ledger postings whose entries are all stored; lost = events not applied + "
+    "events the producer was told were taken but "
     "are missing from the topics; duplicated = figures counted twice, i.e. differences from a clean "
     "replay (the test fails on any)"
 )

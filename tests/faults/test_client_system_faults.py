@@ -22,7 +22,8 @@ from tests.faults.conftest import (
 from tests.faults.tally import record_measured
 from tests.waiting import eventually
 
-pytestmark = pytest.mark.integration
+# A whole stack plus a replay: 240 s on a loaded 2-core machine, close to the suite's 300 s.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 FAULTS: list[dict[str, Any]] = [
     {"fail": {"status_code": 429}},
     {"fail": {"status_code": 503}},
