@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from bench import aggregator, at_scale, freshness, freshness_at_scale, gateway, mixed_load, reports
+from bench import aggregator, at_scale, freshness, freshness_at_scale, gateway, mixed_load, reports, sync
 
 BENCHMARKS: dict[str, Callable[[], None]] = {
     "freshness": freshness.main,
@@ -15,6 +15,7 @@ BENCHMARKS: dict[str, Callable[[], None]] = {
     "gateway": gateway.main,
     "mixed_load": mixed_load.main,
     "reports": reports.main,
+    "sync": sync.main,
 }
 
 

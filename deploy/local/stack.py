@@ -39,6 +39,7 @@ class StackOptions:
     extra_accounts: tuple[tuple[str, str], ...] = ()
     simulator_env: Mapping[str, str] = field(default_factory=dict)
     service_env: Mapping[str, str] = field(default_factory=dict)
+    services: tuple[str, ...] = SERVICES  # a benchmark of one service starts only that one
 
 
 @dataclass
@@ -91,7 +92,7 @@ def start_stack(work_dir: Path, options: StackOptions | None = None) -> Stack:
         ports = {name: free_port() for name in SERVICES}
         env = _service_env(kafka, mongo, ports, options, simulator_url)
         stack = Stack(work_dir, kafka, mongo, simulator, simulator_url, ports, env)
-        for name in SERVICES:
+        for name in options.services:
             stack.start_service(name)
             started.append(stack.services[name])
     except BaseException:
