@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
 from faststream.kafka import KafkaBroker
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -149,3 +149,21 @@ class CommandPublisher:
 
 def _kind(command: Keyed) -> str:
     return str(getattr(command, "event_type", type(command).__name__))
+
+
+T = TypeVar("T")
+
+
+def interleaved(items: Sequence[T], system_of: Callable[[T], str]) -> list[T]:
+    """`items` taken round-robin across client systems, in order within each.
+
+    Sync runs the refresh commands it has buffered as one batch, and a batch ends with its busiest
+    client system. Sent system by system, a refresh-all's first batch held one system's companies
+    while the others' API budgets idled (64.5% of the budget used); interleaved, any prefix keeps
+    every system busy.
+    """
+    queues: dict[str, list[T]] = {}
+    for item in items:
+        queues.setdefault(system_of(item), []).append(item)
+    rounds = max((len(q) for q in queues.values()), default=0)
+    return [q[i] for i in range(rounds) for q in queues.values() if i < len(q)]

@@ -15,7 +15,7 @@ from services.gateway.commands import CommandsUnavailableError
 from services.gateway.deps import Commands, CurrentAccountant, Db, RefreshJobs
 from services.gateway.refresh_jobs import RefreshClaimContendedError, RefreshJob, Scope, correlation_id
 from services.gateway.schemas import Problem
-from shared.commands import RefreshRequested
+from shared.commands import RefreshRequested, interleaved
 from shared.ids import AccountantId, CompanyId
 from shared.mongo import Document
 from shared.topics import SYNC_COMMANDS
@@ -90,7 +90,8 @@ async def start_refresh(
         await jobs.forget(job_id)
         return holder
     try:
-        await commands.send(SYNC_COMMANDS, _commands(job_id, accountant, company_ids))
+        by_client = [r["company_id"] for r in interleaved(rows, lambda r: str(r.get("client_name", "")))]
+        await commands.send(SYNC_COMMANDS, _commands(job_id, accountant, by_client))
     except CommandsUnavailableError:
         await jobs.forget(job_id)
         raise HTTPException(
