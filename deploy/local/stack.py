@@ -90,7 +90,8 @@ def start_stack(work_dir: Path, options: StackOptions | None = None) -> Stack:
         simulator, simulator_url = _start_simulator(work_dir, options)
         started.append(simulator)
         ports = {name: free_port() for name in SERVICES}
-        env = _service_env(kafka, mongo, ports, options, simulator_url)
+        connections = _write_connections(work_dir / "sync-connections.json", simulator_url)
+        env = _service_env(kafka, mongo, ports, options, simulator_url, connections)
         stack = Stack(work_dir, kafka, mongo, simulator, simulator_url, ports, env)
         for name in options.services:
             stack.start_service(name)
@@ -151,6 +152,14 @@ def sample_connections(simulator_url: str) -> list[dict[str, Any]]:
     return list(connections.values())
 
 
+def _write_connections(path: Path, simulator_url: str) -> Path:
+    """The sample connections as a file for sync (SYNC_CONNECTIONS_FILE): at ~100 tenants their JSON
+    is over Linux's 128 KiB limit for one environment variable."""
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(sample_connections(simulator_url)), encoding="utf-8")
+    return path
+
+
 def _task_user_emails(simulator_url: str, company_id: str) -> dict[str, str]:
     """BC user security id -> work email, so tasks assigned to the demo accountant reach their list."""
     url = f"{simulator_url}/_simulator/companies/{company_id}/users"
@@ -164,6 +173,7 @@ def _service_env(
     ports: dict[str, int],
     options: StackOptions,
     simulator_url: str,
+    connections_file: Path,
 ) -> dict[str, str]:
     return {
         "HUB_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
@@ -175,7 +185,7 @@ def _service_env(
         "TASKS_PORT": str(ports["tasks"]),
         "SYNC_PORT": str(ports["sync"]),
         "GATEWAY_PORT": str(ports["gateway"]),
-        "SYNC_CONNECTIONS": json.dumps(sample_connections(simulator_url)),
+        "SYNC_CONNECTIONS_FILE": str(connections_file),
         "SYNC_POLL_INTERVAL_SECONDS": str(options.poll_interval_seconds),
         # The simulator notifies sync of changes (webhooks); polling stays the fallback.
         "SYNC_WEBHOOK_BASE_URL": f"http://127.0.0.1:{ports['sync']}",

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -44,11 +48,19 @@ class ClientConnection(BaseModel):
 class SyncSettings(BaseSettings):
     """Which clients to sync and how often."""
 
-    model_config = SettingsConfigDict(env_prefix="SYNC_", frozen=True, extra="ignore")
+    # hide_input_in_errors: a malformed connection list must not print its OAuth secrets.
+    model_config = SettingsConfigDict(
+        env_prefix="SYNC_", frozen=True, extra="ignore", hide_input_in_errors=True
+    )
 
     common: ServiceSettings = Field(default_factory=ServiceSettings)
     connections: tuple[ClientConnection, ...] = Field(
         default=(), description="JSON list of client connections (until the gateway registers them)"
+    )
+    connections_file: Path | None = Field(
+        default=None,
+        description="a file holding that JSON list instead (a mounted Secret; no size limit, where one "
+        "environment variable holds at most 128 KiB)",
     )
     poll_interval_seconds: float = Field(default=1.0, gt=0)
     heartbeat_seconds: float = Field(
@@ -90,6 +102,20 @@ class SyncSettings(BaseSettings):
         default=86400.0, gt=0, description="renew a subscription this long before it expires (BC: 3 days)"
     )
     webhook_check_seconds: float = Field(default=300.0, gt=0, description="how often subscriptions are kept")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _connections_from_file(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not data.get("connections_file"):
+            return data
+        if data.get("connections"):
+            raise ValueError("set SYNC_CONNECTIONS or SYNC_CONNECTIONS_FILE, not both")
+        path = Path(data["connections_file"])
+        try:
+            connections = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise ValueError(f"SYNC_CONNECTIONS_FILE {path}: not a readable JSON list ({error})") from error
+        return {**data, "connections": connections}
 
     @model_validator(mode="after")
     def _webhooks_need_a_client_state(self) -> SyncSettings:
