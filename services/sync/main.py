@@ -101,6 +101,7 @@ def create_app(settings: SyncSettings, now: Clock = utc_now) -> FastAPI:
                 settings.webhook_client_state,
                 timedelta(seconds=settings.webhook_renew_before_seconds),
                 now,
+                settings.webhook_subscribe_concurrency,
             )
             background.append(
                 asyncio.create_task(

@@ -102,6 +102,12 @@ class SyncSettings(BaseSettings):
         default=86400.0, gt=0, description="renew a subscription this long before it expires (BC: 3 days)"
     )
     webhook_check_seconds: float = Field(default=300.0, gt=0, description="how often subscriptions are kept")
+    webhook_subscribe_concurrency: int = Field(
+        default=2,
+        ge=1,
+        description="subscriptions created or renewed at once per environment, within "
+        "SYNC_MAX_CONCURRENT_REQUESTS: the other request slots stay free for syncs",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -63,12 +63,17 @@ class KeepOutcome:
 
 @dataclass(frozen=True)
 class SubscriptionKeeper:
-    """One connection's subscriptions, kept pointing at `notification_url`."""
+    """One connection's subscriptions, kept pointing at `notification_url`.
+
+    At most `concurrency` of them are created or renewed at once, per connection: they share the
+    environment's request slots and window with syncs (the connector's limiter), and a first pass of
+    hundreds of companies must leave slots free for the webhook and refresh syncs meanwhile."""
 
     notification_url: str
     client_state: SecretStr
     renew_before: timedelta
     now: Clock
+    concurrency: int = 2
 
     async def keep(self, api: SubscriptionApi, companies: Iterable[RemoteCompany]) -> KeepOutcome:
         """Create what is missing, renew what expires within `renew_before`, count the rest."""
@@ -84,11 +89,17 @@ class SubscriptionKeeper:
             for s in live
             if s.notification_url == self.notification_url and (m := _RESOURCE.search(s.resource))
         }
-        for company in companies:
-            for entity_set in ENTITY_SETS:
-                await self._keep_one(
-                    api, company, entity_set, ours.get((company.id.lower(), entity_set)), outcome
-                )
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(company: RemoteCompany, entity_set: str) -> None:
+            async with gate:
+                current = ours.get((company.id.lower(), entity_set))
+                await self._keep_one(api, company, entity_set, current, outcome)
+
+        async with asyncio.TaskGroup() as group:
+            for company in companies:
+                for entity_set in ENTITY_SETS:
+                    group.create_task(one(company, entity_set))
         return outcome
 
     async def _keep_one(
@@ -120,6 +131,30 @@ class SubscriptionKeeper:
             outcome.failed += 1
 
 
+async def keep_all(
+    keeper: SubscriptionKeeper, contexts: Sequence[SyncContext], directory: CompanyDirectory
+) -> int:
+    """One pass over every connection, all at once (each environment has its own limits); how many
+    subscriptions (or connections) failed."""
+    kept = [(ctx, ctx.connector) for ctx in list(contexts) if isinstance(ctx.connector, SubscriptionApi)]
+    return sum(await asyncio.gather(*(_keep_connection(keeper, ctx, api, directory) for ctx, api in kept)))
+
+
+async def _keep_connection(
+    keeper: SubscriptionKeeper, ctx: SyncContext, api: SubscriptionApi, directory: CompanyDirectory
+) -> int:
+    try:
+        companies = list(directory.known(ctx.connection.client_id).values())
+        companies = companies or await ctx.connector.list_companies()
+        outcome = await keeper.keep(api, companies)
+    except (ClientSystemError, httpx.HTTPError) as error:
+        log.warning("webhook_keeping_failed", client_id=ctx.connection.client_id, error=str(error))
+        return 1
+    if outcome.created or outcome.renewed or outcome.failed:
+        log.info("webhook_subscriptions_kept", client_id=ctx.connection.client_id, **vars(outcome))
+    return outcome.failed
+
+
 async def keep_subscriptions_forever(
     keeper: SubscriptionKeeper,
     contexts: Sequence[SyncContext],
@@ -128,19 +163,5 @@ async def keep_subscriptions_forever(
 ) -> None:
     """Keep every connection's subscriptions; after a failure, try again within RETRY_SECONDS."""
     while True:
-        failed = 0
-        for ctx in list(contexts):
-            if not isinstance(ctx.connector, SubscriptionApi):
-                continue
-            try:
-                companies = list(directory.known(ctx.connection.client_id).values())
-                companies = companies or await ctx.connector.list_companies()
-                outcome = await keeper.keep(ctx.connector, companies)
-            except (ClientSystemError, httpx.HTTPError) as error:
-                log.warning("webhook_keeping_failed", client_id=ctx.connection.client_id, error=str(error))
-                failed += 1
-                continue
-            failed += outcome.failed
-            if outcome.created or outcome.renewed or outcome.failed:
-                log.info("webhook_subscriptions_kept", client_id=ctx.connection.client_id, **vars(outcome))
+        failed = await keep_all(keeper, contexts, directory)
         await asyncio.sleep(min(interval_seconds, RETRY_SECONDS) if failed else interval_seconds)
