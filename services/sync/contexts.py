@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-import httpx
-
 from services.sync.connectors.bc_client import BusinessCentralClient
 from services.sync.connectors.budget import SlidingWindowBudget
 from services.sync.connectors.business_central import BusinessCentralConnector
 from services.sync.handlers import Clock, SyncContext
+from services.sync.http_pools import HttpPools
 from services.sync.metrics import SyncMetrics
 from services.sync.publishing import Outbox
 from services.sync.repository import SyncStateStore
@@ -22,7 +21,7 @@ class ContextFactory:
     """Makes the context of one connection (each environment gets its own request budget)."""
 
     settings: SyncSettings
-    http: httpx.AsyncClient
+    http: HttpPools
     store: SyncStateStore
     outbox: Outbox
     now: Clock
@@ -32,7 +31,7 @@ class ContextFactory:
         """A context whose connector talks to the connection's Business Central environment."""
         s = self.settings
         client = BusinessCentralClient(
-            self.http,
+            self.http.for_connection(connection.client_id),
             connection,
             s.max_concurrent_requests,
             SlidingWindowBudget(s.requests_per_window, s.window_seconds),

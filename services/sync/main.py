@@ -12,7 +12,6 @@ import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import structlog
 import uvicorn
 from fastapi import FastAPI
@@ -23,6 +22,7 @@ from services.sync.connections import ConnectionStore, merged
 from services.sync.contexts import ContextFactory
 from services.sync.directory import CompanyDirectory
 from services.sync.handlers import Clock, SyncContext
+from services.sync.http_pools import HttpPools
 from services.sync.metrics import SyncMetrics
 from services.sync.poller import poll_forever
 from services.sync.publishing import Outbox
@@ -54,7 +54,7 @@ def create_app(settings: SyncSettings, now: Clock = utc_now) -> FastAPI:
     broker = make_broker(settings.common, client_id="sync")
     client = connect(settings.common.mongo_url, app_name="sync")
     store = MongoSyncStateStore(database(client, settings.common.mongo_database))
-    http = httpx.AsyncClient(timeout=settings.request_timeout_seconds)
+    http = HttpPools(settings.request_timeout_seconds, settings.max_concurrent_requests)
     outbox = Outbox(store, EventPublisher(broker))
     registry = CollectorRegistry()
     metrics = SyncMetrics(registry)
