@@ -27,6 +27,7 @@ from .odata import (
 )
 from .settings import SimulatorSettings
 from .state import SimulatorState, UnknownEntityError
+from .truncation import order_truncation
 
 __all__ = ["API_ROOT", "COMPANY_ENTITY_SETS", "router"]
 
@@ -62,16 +63,21 @@ def authorised_company(sim: Simulator, request: Request, tenant: str, environmen
     company_id = parse_guid(company)
     if not sim.state.books.in_tenant(company_id, tenant_id):  # a lookup: this runs on every request
         raise not_found(f"The company '{company}' does not exist.")
-    check_failure(sim, company_id)
+    check_failure(sim, request, company_id)
     return company_id
 
 
-def check_failure(sim: Simulator, company_id: UUID) -> None:
-    """BC's error when the company was made to fail."""
-    if sim.state.faults.garbled(company_id):
+def check_failure(sim: Simulator, request: Request, company_id: UUID) -> None:
+    """When the company was made to fail this answer: BC's error, garbage, or the answer cut half-way."""
+    fault = sim.state.faults.next_answer(company_id)
+    if fault is None:
+        return
+    if fault.garbage:
         raise GarbledAnswerError()
-    status = sim.state.failure(company_id)
-    if status is not None:
+    if fault.truncated is not None:
+        order_truncation(request, fault.truncated)
+    if fault.status_code is not None:
+        status = fault.status_code
         code = _ERROR_CODES.get(status, "Internal_ServerError")
         retry = {"Retry-After": "1"} if status in (429, 502, 503) else {}
         raise BcApiError(status, code, "The simulator was told to fail this company.", retry)

@@ -22,6 +22,7 @@ from .settings import SimulatorSettings
 from .state import Clock, SimulatorState, utc_now
 from .subscriptions import SubscriptionRegistry
 from .throttle import Throttle, ThrottleMiddleware
+from .truncation import TruncationMiddleware
 
 
 def create_app(
@@ -47,6 +48,7 @@ def create_app(
     for module in (webhooks, api, odata_v4, control, control_documents, control_runtime):
         app.include_router(module.router)
     app.add_exception_handler(BcApiError, _bc_error)
+    app.add_middleware(TruncationMiddleware)
     app.add_middleware(ThrottleMiddleware, throttle=sim.throttle, issuer=sim.issuer)
     return app
 

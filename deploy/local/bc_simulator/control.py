@@ -10,13 +10,14 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Body, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 from starlette.responses import Response
 
 from .books import SimulatedCompany
 from .deps import Simulator, SimulatorDep
 from .entities import ODataRow, SalesInvoiceStatus
+from .faults import Fault, Truncation
 from .odata import entity_body, json_response
 from .state import InvoiceStateError, SimulatorState, UnknownEntityError
 
@@ -46,10 +47,35 @@ class PaymentRequest(CamelModel):
 
 
 class FailRequest(BaseModel):
-    """The HTTP status a company's endpoints answer with from now on (or garbage); null heals it."""
+    """What a company's endpoints answer from now on: an error status, garbage or truncated pages (one
+    of them); none of them, or a null body, heals it."""
+
+    model_config = ConfigDict(extra="forbid")
 
     status_code: int | None = Field(default=None, ge=400, le=599)
     garbage: bool = Field(default=False, description="answer 200 with an HTML page instead of JSON")
+    truncated: Truncation | None = Field(
+        default=None,
+        description="answer 200 JSON cut half-way: 'connection' promises the whole length and drops the "
+        "connection part-way (a network cut); 'body' sends the half with a matching length (a proxy)",
+    )
+    after: int = Field(default=0, ge=0, description="answers served normally before the fault starts")
+    times: int | None = Field(
+        default=None, ge=1, description="answers spoiled before the company heals itself (null: until healed)"
+    )
+
+    @model_validator(mode="after")
+    def _one_fault(self) -> FailRequest:
+        kinds = [self.status_code is not None, self.garbage, self.truncated is not None]
+        if sum(kinds) > 1:
+            raise ValueError("give one of status_code, garbage and truncated")
+        return self
+
+    def fault(self) -> Fault | None:
+        """The fault to inject, or None (heal) when no kind is given."""
+        if self.status_code is None and not self.garbage and self.truncated is None:
+            return None
+        return Fault(self.status_code, self.garbage, self.truncated, self.after, self.times)
 
 
 class SimulatedCompanyInfo(CamelModel):
@@ -84,11 +110,9 @@ async def fail_company(
     sim: SimulatorDep,
     failure: Annotated[FailRequest | None, Body()] = None,
 ) -> SimulatedCompanyInfo:
-    """Make the company's API answer an error status (`null` or no status heals it)."""
+    """Make the company's API answer an error status, garbage or truncated pages (`null` heals it)."""
     with control_errors():
-        sim.state.fail_company(
-            company_id, failure.status_code if failure else None, failure.garbage if failure else False
-        )
+        sim.state.fail_company(company_id, failure.fault() if failure else None)
     return _info(sim, request, company_id)
 
 

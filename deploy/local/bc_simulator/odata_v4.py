@@ -85,7 +85,7 @@ async def _company(
     company = next((c for c in sim.state.tenant_companies(tenant_id) if c.name == wanted), None)
     if company is None:
         raise not_found(f"Cannot process the request because the company '{wanted}' cannot be found.")
-    check_failure(sim, company.id)
+    check_failure(sim, request, company.id)
     await pause(sim, company.id)
     return company.id, company.name
 

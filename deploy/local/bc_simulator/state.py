@@ -18,7 +18,7 @@ from .books import STORED_MODELS, SimulatedBooks, SimulatedCompany
 from .entities import Company, Customer, ODataRow, SalesInvoice
 from .entities_purchase import PurchaseInvoice
 from .entities_sales import SalesCreditMemo
-from .faults import Faults
+from .faults import Fault, Faults
 from .ledger import Ledger, NumberSeries, Subledger
 from .postings import Rules, document_rules
 from .store import ChangeType, Tables
@@ -188,11 +188,11 @@ class SimulatorState:
         """The HTTP status the company's endpoints answer with, if it was made to fail."""
         return self.faults.status(company_id)
 
-    def fail_company(self, company_id: UUID, status_code: int | None, garbage: bool = False) -> None:
-        """Make every endpoint of the company answer `status_code` (or garbage); None heals it."""
+    def fail_company(self, company_id: UUID, fault: Fault | None) -> None:
+        """Make the company's endpoints answer with `fault` (an error status, garbage, a truncated
+        page); None heals it."""
         self.company(company_id)
-        self.faults.fail(company_id, status_code)
-        self.faults.garble(company_id, garbage)
+        self.faults.set(company_id, fault)
 
     def _store(self, company_id: UUID, entity_set: str, row: ODataRow, change: ChangeType) -> None:
         rules = self._rules(company_id, row) if isinstance(row, Document) else None  # may refuse the row
