@@ -1,29 +1,27 @@
-"""HTTP to Business Central API v2.0: client-credentials tokens, OData paging, 429 backoff.
+"""HTTP to Business Central API v2.0: client-credentials tokens, OData paging, 429 backoff, retries.
 
-Amounts are parsed straight from the JSON text into Decimal, never via float.
+Amounts are parsed straight from the JSON text into Decimal, never via float (bc_answers).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import random
-import re
 import time
 from collections.abc import AsyncIterator, Callable
-from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from services.sync.connectors.base import ClientSystemError
+from services.sync.connectors.bc_answers import UnusableAnswerError, describe, incomplete_read, json_object
 from services.sync.connectors.budget import SlidingWindowBudget
 from services.sync.settings import ClientConnection
 
 SCOPE = "https://api.businesscentral.dynamics.com/.default"
-_CORRELATION_ID = re.compile(r"\s*CorrelationId:\s*[0-9a-fA-F-]{36}\.?")
 RETRYABLE = {408, 429, 502, 503, 504}
 MAX_ATTEMPTS = 6
+T = TypeVar("T")
 
 
 class BusinessCentralClient:
@@ -63,48 +61,52 @@ class BusinessCentralClient:
             next_url = body.get("@odata.nextLink")
 
     async def get_json(self, url: str, params: dict[str, str] | None = None) -> dict[str, Any]:
-        """GET with a bearer token; retries throttling and outages with backoff, then gives up clearly."""
-        return _json_object(await self._send("GET", url, params))
+        """GET with a bearer token; retries throttling, outages and unusable answers (cut off, not JSON)
+        with backoff, then gives up clearly."""
+        return await self._send("GET", url, params, json_object)
 
     async def post(self, url: str) -> None:
         """POST an OData action (no body); the same retries and errors as a GET."""
-        await self._send("POST", url, None)
+        await self._send("POST", url, None, _no_body)
 
     async def send_json(
         self, method: str, url: str, body: dict[str, Any], headers: dict[str, str] | None = None
     ) -> dict[str, Any]:
         """POST/PATCH a JSON body (webhook subscriptions); the same retries and errors as a GET."""
-        return _json_object(await self._send(method, url, None, body, headers))
+        return await self._send(method, url, None, json_object, body, headers)
 
     async def _send(
         self,
         method: str,
         url: str,
         params: dict[str, str] | None,
+        read: Callable[[httpx.Response], T],
         body: dict[str, Any] | None = None,
         extra_headers: dict[str, str] | None = None,
-    ) -> httpx.Response:
+    ) -> T:
+        """The answer as `read` takes it; anything passing (throttling, 5xx, no answer, an answer cut off
+        or not JSON) is asked again with capped backoff, and nothing of an unusable answer is kept."""
         renewed_token = False
         for attempt in range(MAX_ATTEMPTS):
+            last = attempt == MAX_ATTEMPTS - 1
             headers = await self._auth() | (extra_headers or {})
             try:
                 response = await self._request(method, url, params, headers, body)
-            except httpx.TransportError:
-                if attempt == MAX_ATTEMPTS - 1:
-                    raise  # the caller reports "did not answer" and the next pass tries again
-                await asyncio.sleep(_exponential(attempt))
-                continue
-            self._on_response(response.status_code)
-            if response.status_code == 401 and not renewed_token:
-                self._token = None  # expired early or revoked: fetch a new one, once per call
-                renewed_token = True
-                continue
-            if response.status_code in RETRYABLE and attempt < MAX_ATTEMPTS - 1:
-                await asyncio.sleep(_backoff(response, attempt))
-                continue
-            if response.is_error:
-                raise ClientSystemError(_describe(response))
-            return response
+                self._on_response(response.status_code)
+                if response.status_code == 401 and not renewed_token:
+                    self._token = None  # expired early or revoked: fetch a new one, once per call
+                    renewed_token = True
+                    continue
+                if response.status_code in RETRYABLE and not last:
+                    await asyncio.sleep(_backoff(response, attempt))
+                    continue
+                if response.is_error:
+                    raise ClientSystemError(describe(response))
+                return read(response)
+            except (UnusableAnswerError, httpx.TransportError) as error:
+                if last or not _may_ask_again(method, error):
+                    raise  # the caller reports it on the company's row; the next pass tries again
+            await asyncio.sleep(_exponential(attempt))
         raise ClientSystemError(f"gave up after {MAX_ATTEMPTS} attempts: {url}")
 
     async def _request(
@@ -115,9 +117,18 @@ class BusinessCentralClient:
         headers: dict[str, str],
         body: dict[str, Any] | None,
     ) -> httpx.Response:
+        """The whole answer, or UnusableAnswerError when its body stops part-way (a cut connection)."""
+        request = self._http.build_request(method, url, params=params, headers=headers, json=body)
         # A slot first: a request waiting for one must not hold a place in the window meanwhile.
         async with self._slots, self._budget.request():
-            return await self._http.request(method, url, params=params, headers=headers, json=body)
+            response = await self._http.send(request, stream=True)
+            try:
+                await response.aread()
+            except (httpx.TransportError, httpx.DecodingError) as error:
+                raise incomplete_read(response, error) from error
+            finally:
+                await response.aclose()
+        return response
 
     async def _auth(self) -> dict[str, str]:
         async with self._token_lock:
@@ -137,24 +148,10 @@ class BusinessCentralClient:
             },
         )
         if response.is_error:
-            raise ClientSystemError(f"sign-in to the client's system failed: {_describe(response)}")
+            raise ClientSystemError(f"sign-in to the client's system failed: {describe(response)}")
         token = response.json()
         self._token = str(token["access_token"])
         self._token_expires = time.monotonic() + max(int(token.get("expires_in", 300)) - 60, 1)
-
-
-def _json_object(response: httpx.Response) -> dict[str, Any]:
-    """The body as a JSON object (amounts as Decimal); anything else is the client system's failure."""
-    try:
-        parsed = json.loads(response.text, parse_float=Decimal)
-    except ValueError:
-        parsed = None
-    if not isinstance(parsed, dict):
-        kind = response.headers.get("content-type", "no content type")
-        raise ClientSystemError(
-            f"HTTP {response.status_code} from the client's system was not a JSON object ({kind}); will retry"
-        )
-    return parsed
 
 
 def _backoff(response: httpx.Response, attempt: int) -> float:
@@ -170,16 +167,11 @@ def _exponential(attempt: int) -> float:
     return float(min(0.25 * 2**attempt, 8.0)) * (1 + random.random() / 5)  # noqa: S311 - not cryptographic
 
 
-def _describe(response: httpx.Response) -> str:
-    """HTTP status plus BC's own error code and message, for the dashboard row.
+def _may_ask_again(method: str, error: Exception) -> bool:
+    """An answer that came, even cut off, means the server acted on the request: only a GET may be
+    sent again then (a second POST of a subscription would make a second subscription)."""
+    return method == "GET" or not isinstance(error, UnusableAnswerError)
 
-    BC ends messages with a per-response `CorrelationId: <uuid>`; it is dropped so that the same
-    failure reads the same on every pass (and is not re-announced each time).
-    """
-    try:
-        error = response.json().get("error", {})
-        message = _CORRELATION_ID.sub("", str(error.get("message", ""))).strip()
-        detail = f"{error.get('code', '')}: {message}".strip(": ")
-    except (ValueError, AttributeError):
-        detail = response.reason_phrase
-    return f"HTTP {response.status_code} from the client's system ({detail or 'no detail'})"
+
+def _no_body(_response: httpx.Response) -> None:
+    """An answer whose body is not needed (204 No Content)."""
