@@ -24,7 +24,7 @@ from services.aggregator.ledger import MongoLedgerStore
 from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.repository import MongoProjectionStore, ProjectionStore
 from services.aggregator.settings import AggregatorSettings
-from services.aggregator.subscribers import register_subscribers
+from services.aggregator.subscribers import AlreadyParked, register_subscribers
 from shared.health import health_router
 from shared.kafka import DeadLetters, make_broker
 from shared.logging import configure_logging
@@ -52,9 +52,8 @@ def create_app(settings: AggregatorSettings, now: Clock = utc_now) -> FastAPI:
     write_lock = asyncio.Lock()
     registry = CollectorRegistry()
     metrics = AggregatorMetrics(registry)
-    register_subscribers(
-        broker, store, DeadLetters(broker), now, settings, write_lock, metrics, ledger, fence
-    )
+    dead_letters = DeadLetters(broker) if settings.park_poison else AlreadyParked()
+    register_subscribers(broker, store, dead_letters, now, settings, write_lock, metrics, ledger, fence)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

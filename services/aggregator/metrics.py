@@ -38,11 +38,17 @@ class AggregatorMetrics:
         )
 
     def batch_applied(
-        self, records: Sequence[Any], events: Sequence[HubEvent], now: datetime, consumer: Any
+        self,
+        records: Sequence[Any],
+        topics: Sequence[str],
+        events: Sequence[HubEvent],
+        now: datetime,
+        consumer: Any,
     ) -> None:
-        """Count a committed batch, observe each event's age, and the lag left on each partition."""
-        for record in records:
-            self.applied.labels(record.topic).inc()
+        """Count a committed batch's applied events (`topics`: each one's topic; poison ones were
+        counted as dead-lettered instead), observe each event's age, and the lag left on each partition."""
+        for topic in topics:
+            self.applied.labels(topic).inc()
         for event in events:
             self.age.observe(max((now - event.occurred_at).total_seconds(), 0.0))
         self._record_lag(records, consumer)

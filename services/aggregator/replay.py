@@ -43,7 +43,7 @@ log = structlog.get_logger()
 def replica_settings(settings: AggregatorSettings, database_name: str, group: str) -> AggregatorSettings:
     """The aggregator's settings, writing `database_name` as consumer group `group`."""
     common = settings.common.model_copy(update={"mongo_database": database_name})
-    return settings.model_copy(update={"common": common, "group_id": group})
+    return settings.model_copy(update={"common": common, "group_id": group, "park_poison": False})
 
 
 @contextlib.asynccontextmanager

@@ -29,4 +29,8 @@ class AggregatorSettings(BaseSettings):
         ge=0,
         description="companies whose stored state is kept between batches (0: read it back every batch)",
     )
+    park_poison: bool = Field(
+        default=True,
+        description="publish poison events to `<topic>.dlq` (a replay sets False: the live run parked them)",
+    )
     port: int = 8002

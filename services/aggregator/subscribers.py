@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import structlog
 from aiokafka import ConsumerRebalanceListener
@@ -23,17 +24,32 @@ from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.repository import ProjectionStore
 from services.aggregator.settings import AggregatorSettings
 from shared.events import HubEvent, decode_event
-from shared.kafka import DeadLetters
 from shared.topics import ACCESS_EVENTS, COMPANY_RECORDS, COMPANY_SYNC_STATUS, TASKS_EVENTS
 
 log = structlog.get_logger()
 CONSUMED = (COMPANY_RECORDS, COMPANY_SYNC_STATUS, ACCESS_EVENTS, TASKS_EVENTS)
 
 
+class PoisonParking(Protocol):
+    """Where a poison record goes (shared.kafka.DeadLetters, or `AlreadyParked` for a replay)."""
+
+    async def park(self, topic: str, key: bytes | None, value: bytes, reason: str) -> None:
+        """Keep the record with the reason so the consumer can move on."""
+
+
+class AlreadyParked:
+    """For a replay: the live aggregator parked every poison record when it first met it, so a
+    replay re-reading the topics only logs them (parking again would duplicate the dead letters)."""
+
+    async def park(self, topic: str, key: bytes | None, value: bytes, reason: str) -> None:  # noqa: ARG002
+        """Nothing to publish: the record is in `<topic>.dlq` already."""
+        log.info("poison_event_already_parked", topic=topic, reason=reason)
+
+
 def register_subscribers(
     broker: KafkaBroker,
     store: ProjectionStore,
-    dead_letters: DeadLetters,
+    dead_letters: PoisonParking,
     now: Clock,
     settings: AggregatorSettings,
     write_lock: asyncio.Lock,
@@ -61,7 +77,8 @@ def register_subscribers(
     async def on_events(message: KafkaMessage) -> None:
         """Apply one batch; a transient failure rewinds the partitions (nothing is committed)."""
         records: Sequence[Any] = message.raw_message
-        events = await decode_or_park(records, dead_letters, metrics)
+        decoded = await decode_or_park(records, dead_letters, metrics)
+        events = decoded.events
         try:
             with metrics.batch_seconds.time():
                 async with write_lock:
@@ -77,7 +94,7 @@ def register_subscribers(
             log.warning("projection_write_failed_will_retry", events=len(events), exc_info=True)
             await asyncio.sleep(settings.retry_backoff_seconds)
             raise
-        metrics.batch_applied(records, events, now(), getattr(message, "consumer", None))
+        metrics.batch_applied(records, decoded.topics, events, now(), getattr(message, "consumer", None))
 
 
 class ForgetStateOnRebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -95,14 +112,23 @@ class ForgetStateOnRebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         self._store.forget_cached_state()
 
 
+@dataclass(frozen=True)
+class DecodedBatch:
+    """The events of a batch that decoded, and the topic each came from (poison ones are parked)."""
+
+    events: list[HubEvent] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+
+
 async def decode_or_park(
-    records: Sequence[Any], dead_letters: DeadLetters, metrics: AggregatorMetrics
-) -> list[HubEvent]:
+    records: Sequence[Any], dead_letters: PoisonParking, metrics: AggregatorMetrics
+) -> DecodedBatch:
     """Decode every record; a poison one goes to its topic's dead-letter topic with the reason."""
-    events: list[HubEvent] = []
+    decoded = DecodedBatch()
     for record in records:
         try:
-            events.append(decode_event(record.value))
+            decoded.events.append(decode_event(record.value))
+            decoded.topics.append(record.topic)
         except ValidationError as error:
             reason = _reason(error)
             log.warning(
@@ -114,7 +140,7 @@ async def decode_or_park(
             )
             await dead_letters.park(record.topic, record.key, record.value, reason)
             metrics.dead_lettered.labels(record.topic).inc()
-    return events
+    return decoded
 
 
 def _reason(error: ValidationError) -> str:

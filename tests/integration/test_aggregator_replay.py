@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from aiokafka import AIOKafkaProducer
 from pymongo.asynchronous.database import AsyncDatabase
 
 from deploy.local.kafka import KafkaServer
@@ -17,8 +18,9 @@ from deploy.local.mongo import MongoServer
 from services.aggregator.compare import compare_projections, describe
 from services.aggregator.replay import rebuild, replay
 from shared.mongo import Document, database
+from shared.topics import COMPANY_RECORDS, dead_letter_topic
 from tests.aggregator_load import AggregatorProcess, aggregator_settings, interleaved, lag, publish
-from tests.faults.tally import assert_nothing_lost, measure, record_measured
+from tests.faults.tally import assert_nothing_lost, measure, read_topics, record_measured
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -40,6 +42,8 @@ async def test_replay_swaps_in_rebuilt_projections_while_live_reads_and_writes_g
     live.start()
     half = len(events) // 2
     await publish(kafka_server, events[:half])
+    poison_key = f"poison-{uuid.uuid4().hex[:8]}".encode()
+    await publish_raw(kafka_server, COMPANY_RECORDS, poison_key, b"{not an event")
     await eventually(lambda: lag(kafka_server, group), lambda behind: behind == 0, within=180)
 
     # A projection bug the replay must mend: a row no event will ever remove.
@@ -81,6 +85,14 @@ async def test_replay_swaps_in_rebuilt_projections_while_live_reads_and_writes_g
     assert await mongo_db["dashboard_rows"].find_one({"_id": f"ghost|{victim}"}) is None
     ours = {"company_id": {"$in": sorted(companies)}}  # the session's topics hold other tests' events too
     assert await mongo_db["company_figures"].count_documents(ours) == len(companies)
+    parked = [
+        r
+        for r in await read_topics(kafka_server, [dead_letter_topic(COMPANY_RECORDS)])
+        if r.key == poison_key
+    ]
+    assert len(parked) == 1, (
+        "the poison event must be parked once by the live aggregator, not again by each replay"
+    )
     measured = await measure(kafka_server, mongo_db, companies, [event for _, event in events])
     assert_nothing_lost(measured)
     record_measured(
@@ -92,3 +104,13 @@ async def test_replay_swaps_in_rebuilt_projections_while_live_reads_and_writes_g
         in_make_test=True,
         seconds=time.monotonic() - started,
     )
+
+
+async def publish_raw(kafka: KafkaServer, topic: str, key: bytes, value: bytes) -> None:
+    """Publish bytes as they are (here: a poison record)."""
+    producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, value, key=key)
+    finally:
+        await producer.stop()
