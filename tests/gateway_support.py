@@ -12,6 +12,7 @@ from pydantic import SecretStr
 
 from services.gateway.main import create_app
 from services.gateway.settings import AccountSeed, GatewaySettings
+from shared.mongo import Document
 from shared.settings import ServiceSettings
 
 
@@ -60,3 +61,20 @@ async def bearer_client(app: FastAPI, email: str, password: str) -> httpx.AsyncC
 def in_process_gateway(settings: GatewaySettings) -> FastAPI:
     """A gateway app (no I/O until started)."""
     return create_app(settings)
+
+
+def dashboard_row(accountant: str, n: int) -> Document:
+    """Row `n` of `accountant`'s dashboard as the aggregator writes it: company `c<n>`, two clients."""
+    return {
+        "_id": f"{accountant}|c{n}",
+        "accountant_id": accountant,
+        "company_id": f"c{n}",
+        "client_name": f"Client {n % 2}",
+        "company_name": f"Company {n}",
+        "as_of": "2026-11-25",
+        "overdue_sales": [],
+        "overdue_sales_count": n,
+        "last_synced_at": None,
+        "last_sync_error": None,
+        "web_url": None,
+    }

@@ -25,6 +25,7 @@ from deploy.local.mongo import MongoServer
 from deploy.local.processes import ManagedProcess, free_port, wait_until
 from shared.mongo import Document
 from tests.faults.tally import FaultRow, record_row
+from tests.gateway_support import dashboard_row
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 ME, PASSWORD = "attacked@firm.example", "correct-horse-battery"
@@ -51,7 +52,7 @@ def gateway(mongo_server: MongoServer, tmp_path_factory: pytest.TempPathFactory)
     db_name = f"attack_{uuid.uuid4().hex[:8]}"
     client: MongoClient[Document] = MongoClient(mongo_server.url)
     with client:
-        client[db_name]["dashboard_rows"].insert_many([dashboard_row(n) for n in range(5)])
+        client[db_name]["dashboard_rows"].insert_many([dashboard_row(ME, n) for n in range(5)])
     port = free_port()
     env = {
         **os.environ,
@@ -76,22 +77,6 @@ def gateway(mongo_server: MongoServer, tmp_path_factory: pytest.TempPathFactory)
         yield Gateway(process, port, session.json()["token"])
     finally:
         process.stop()
-
-
-def dashboard_row(n: int) -> Document:
-    return {
-        "_id": f"{ME}|c{n}",
-        "accountant_id": ME,
-        "company_id": f"c{n}",
-        "client_name": f"Client {n % 2}",
-        "company_name": f"Company {n}",
-        "as_of": "2026-11-25",
-        "overdue_sales": [],
-        "overdue_sales_count": n,
-        "last_synced_at": None,
-        "last_sync_error": None,
-        "web_url": None,
-    }
 
 
 def _ready(port: int) -> bool:

@@ -23,7 +23,7 @@ from deploy.local.mongo import MongoServer
 from deploy.local.processes import free_port
 from shared.credentials import new_key
 from shared.mongo import Document
-from tests.gateway_support import gateway_settings, in_process_gateway
+from tests.gateway_support import dashboard_row, gateway_settings, in_process_gateway
 
 pytestmark = pytest.mark.integration
 ME, PASSWORD = "fuzzer@firm.example", "correct-horse-battery"
@@ -56,24 +56,7 @@ def live_gateway(kafka_server: KafkaServer, mongo_server: MongoServer) -> Iterat
     database = f"fuzz_{uuid.uuid4().hex[:8]}"
     client: MongoClient[Document] = MongoClient(mongo_server.url)
     with client:
-        client[database]["dashboard_rows"].insert_many(
-            [
-                {
-                    "_id": f"{ME}|c{n}",
-                    "accountant_id": ME,
-                    "company_id": f"c{n}",
-                    "client_name": f"Client {n % 2}",
-                    "company_name": f"Company {n}",
-                    "as_of": "2026-11-25",
-                    "overdue_sales": [],
-                    "overdue_sales_count": n,
-                    "last_synced_at": None,
-                    "last_sync_error": None,
-                    "web_url": None,
-                }
-                for n in range(5)
-            ]
-        )
+        client[database]["dashboard_rows"].insert_many([dashboard_row(ME, n) for n in range(5)])
     settings = gateway_settings(
         mongo_server.url,
         database,

@@ -11,7 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from deploy.local.mongo import MongoServer
 from shared.mongo import Document
-from tests.gateway_support import bearer_client, gateway_settings, in_process_gateway, running
+from tests.gateway_support import bearer_client, dashboard_row, gateway_settings, in_process_gateway, running
 
 pytestmark = pytest.mark.integration
 ME, OTHER, PASSWORD = "me@firm.example", "other@elsewhere.example", "correct-horse-battery"
@@ -23,29 +23,12 @@ VIEW: dict[str, Any] = {
 }
 
 
-def row(n: int) -> Document:
-    """A dashboard row of mine, as the aggregator writes it."""
-    return {
-        "_id": f"{ME}|c{n}",
-        "accountant_id": ME,
-        "company_id": f"c{n}",
-        "client_name": f"Client {n % 2}",
-        "company_name": f"Company {n}",
-        "as_of": "2026-11-25",
-        "overdue_sales": [],
-        "overdue_sales_count": n,
-        "last_synced_at": None,
-        "last_sync_error": None,
-        "web_url": None,
-    }
-
-
 @pytest.fixture
 async def apis(
     mongo_server: MongoServer, mongo_db: AsyncDatabase[Document]
 ) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
     """Me and an accountant of another firm, on one gateway, over six rows of mine."""
-    await mongo_db["dashboard_rows"].insert_many([row(n) for n in range(6)])
+    await mongo_db["dashboard_rows"].insert_many([dashboard_row(ME, n) for n in range(6)])
     app = in_process_gateway(
         gateway_settings(mongo_server.url, mongo_db.name, {ME: PASSWORD, OTHER: PASSWORD})
     )
