@@ -17,7 +17,8 @@ log = structlog.get_logger()
 
 
 async def sync_connection(ctx: SyncContext, known: dict[str, RemoteCompany]) -> int:
-    """One pass over a client's companies; when the company list itself fails, each known row shows it."""
+    """One pass over a client's companies; returns how many records changed. When the company list itself
+    fails, each known row shows it; a company whose changes could not be published fails alone."""
     try:
         companies = await ctx.connector.list_companies()
     except (ClientSystemError, httpx.HTTPError) as error:
@@ -28,8 +29,23 @@ async def sync_connection(ctx: SyncContext, known: dict[str, RemoteCompany]) -> 
         return 0
     known.clear()
     known.update({c.id: c for c in companies})
-    changed = await asyncio.gather(*(sync_company(ctx, c) for c in companies))
-    return sum(changed)
+    outcomes = await asyncio.gather(*(sync_company(ctx, c) for c in companies), return_exceptions=True)
+    changed = 0
+    for company, outcome in zip(companies, outcomes, strict=True):
+        if isinstance(outcome, int):
+            changed += outcome
+        elif isinstance(outcome, Exception):
+            # Publishing failed (Kafka did not acknowledge): that company's watermarks did not move, so
+            # the next pass sends its changes again. It is that company's failure, not the connection's.
+            log.error(
+                "company_sync_error",
+                client_id=ctx.connection.client_id,
+                company_id=company.id,
+                exc_info=outcome,
+            )
+        else:
+            raise outcome  # cancellation and the like: stop the pass
+    return changed
 
 
 async def poll_forever(

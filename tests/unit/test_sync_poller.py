@@ -1,0 +1,62 @@
+"""A poll pass over a client's companies: a company whose events Kafka did not acknowledge fails alone —
+the others' changes are published and counted, and its own are sent again by the next pass, once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from aiokafka.errors import KafkaTimeoutError
+
+from services.sync.connectors.base import RemoteCompany
+from services.sync.handlers import SyncContext
+from services.sync.poller import sync_connection
+from services.sync.publishing import Outbox
+from services.sync.settings import ClientConnection
+from shared.events import EventBase, SalesInvoiceChanged
+from shared.ids import CompanyId
+from tests.builders import NOW, sales_invoice
+from tests.sync_fakes import InMemorySyncStateStore, MovableClock, RecordingSink, ScriptedConnector
+
+
+@dataclass
+class UnacknowledgingSink(RecordingSink):
+    """Records what it publishes, but times out, as Kafka can, on the events of `failing` companies."""
+
+    failing: set[str] = field(default_factory=set)
+
+    async def publish(self, topic: str, events: Sequence[EventBase]) -> None:
+        """Record the events, or raise KafkaTimeoutError if any belongs to a failing company."""
+        if any(e.company_id in self.failing for e in events):
+            raise KafkaTimeoutError("no acknowledgement within the request timeout")
+        await super().publish(topic, events)
+
+
+async def test_a_company_kafka_did_not_acknowledge_fails_alone_and_its_changes_come_next_pass() -> None:
+    connector, store, sink = ScriptedConnector(), InMemorySyncStateStore(), UnacknowledgingSink()
+    connection = ClientConnection(
+        client_id="contoso", client_name="Contoso", tenant="t", oauth_client_id="hub", oauth_client_secret="s"
+    )
+    ctx = SyncContext(
+        connection, connector, store, Outbox(store, sink), MovableClock(NOW), timedelta(hours=1)
+    )
+    first, stuck, third = (
+        connector.add_company(RemoteCompany(id=name, name=name, web_url=""), sales_invoice(), sales_invoice())
+        for name in ("first", "stuck", "third")
+    )
+    sink.failing.add(stuck.id)
+    known: dict[str, RemoteCompany] = {}
+
+    changed_while_stuck = await sync_connection(ctx, known)
+    published_while_stuck = {e.company_id for e in sink.of_type(SalesInvoiceChanged)}
+    stuck_state_while_stuck = store.states.get(CompanyId(stuck.id))
+    sink.failing.clear()
+    changed_after = await sync_connection(ctx, known)
+
+    assert changed_while_stuck == 4, "the two other companies' invoices, counted"
+    assert published_while_stuck == {first.id, third.id}
+    assert stuck_state_while_stuck is None, "its watermarks did not move past what Kafka lost"
+    assert changed_after == 2
+    stuck_invoices = [e.invoice.id for e in sink.of_type(SalesInvoiceChanged, CompanyId(stuck.id))]
+    assert sorted(stuck_invoices) == sorted(connector.invoices[stuck.id]), "each sent once, next pass"
