@@ -48,7 +48,7 @@ def create_app(
     for module in (webhooks, api, odata_v4, control, control_documents, control_runtime):
         app.include_router(module.router)
     app.add_exception_handler(BcApiError, _bc_error)
-    app.add_middleware(TruncationMiddleware)
+    app.add_middleware(TruncationMiddleware, faults=sim.state.faults)
     app.add_middleware(ThrottleMiddleware, throttle=sim.throttle, issuer=sim.issuer)
     return app
 

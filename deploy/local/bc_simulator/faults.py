@@ -35,6 +35,12 @@ class Faults:
         self._faults: dict[UUID, Fault] = {}
         self._answers: dict[UUID, int] = {}
         self._delays: dict[UUID, float] = {}
+        self._truncating: set[UUID] = set()
+
+    @property
+    def truncating(self) -> bool:
+        """Whether any company is told to truncate its answers (else nothing needs to watch for it)."""
+        return bool(self._truncating)
 
     def status(self, company_id: UUID) -> int | None:
         """The HTTP status the company's endpoints are told to answer with, if any."""
@@ -44,10 +50,13 @@ class Faults:
     def set(self, company_id: UUID, fault: Fault | None) -> None:
         """Answer with `fault` from now on (its `after` counts from now); None heals the company."""
         self._answers.pop(company_id, None)
+        self._truncating.discard(company_id)
         if fault is None:
             self._faults.pop(company_id, None)
-        else:
-            self._faults[company_id] = fault
+            return
+        self._faults[company_id] = fault
+        if fault.truncated is not None:
+            self._truncating.add(company_id)
 
     def next_answer(self, company_id: UUID) -> Fault | None:
         """The fault that spoils the company's next answer, if any; counts the answer."""

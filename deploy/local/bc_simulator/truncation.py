@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .faults import Truncation
+from .faults import Faults, Truncation
 
 _SCOPE_KEY = "bc_simulator.truncation"
 
@@ -36,11 +36,11 @@ def cut(body: bytes) -> bytes:
 class TruncationMiddleware:
     """Sends half of the answers a route ordered truncated; passes every other answer through."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self, app: ASGIApp, faults: Faults) -> None:
+        self.app, self.faults = app, faults
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not self.faults.truncating:  # the usual case costs one check
             await self.app(scope, receive, send)
             return
         order = _Order()
