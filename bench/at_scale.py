@@ -1,6 +1,6 @@
-"""The two at-scale benchmarks (200 companies by default) on one stack, to pay for its start
-(every company's first sync and sync's webhook subscriptions) once: freshness under the mutator,
-then the mixed load (the mutator stopped). Each is also runnable alone:
+"""The two at-scale benchmarks (1,000 companies by default, BENCH_SCALE_COMPANIES) on one stack, to
+pay for its start (every company's first sync and sync's webhook subscriptions) once: freshness under
+the mutator, then the mixed load (the mutator stopped). Each is also runnable alone:
 `make bench NAME=freshness_at_scale` or `make bench NAME=mixed_load`."""
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from bench import freshness_at_scale, mixed_load
 from bench.memory import bare_interpreter_mib
 from deploy.local.stack import start_stack
 
-COMMAND = "make bench NAME=at_scale"
-
 
 def main() -> None:
     """Freshness, then mixed load, on one stack; records both."""
@@ -23,8 +21,8 @@ def main() -> None:
         stack = start_stack(Path(work), freshness_at_scale.options())
         try:
             fresh, round_trips = freshness_at_scale.run_on(stack)
-            freshness_at_scale.save(fresh, round_trips, COMMAND)
+            freshness_at_scale.save(fresh, round_trips, freshness_at_scale.command("at_scale"))
             mixed = asyncio.run(mixed_load.measure(stack))
         finally:
             stack.stop()
-    mixed_load.save(mixed, baseline_mib, COMMAND)
+    mixed_load.save(mixed, baseline_mib, freshness_at_scale.command("at_scale"))

@@ -1,4 +1,4 @@
-"""Mixed load: 50 dashboard readers while a refresh-all of every company (200 by default) runs.
+"""Mixed load: 50 dashboard readers while a refresh-all of every company (1,000 by default) runs.
 
 Everything runs as processes (real Kafka, the MongoDB-wire server, the BC simulator, four services).
 The readers sign in and page `GET /api/v1/dashboard?limit=100` through the gateway, as the web page
@@ -26,20 +26,23 @@ from typing import Any
 
 import httpx
 
+from bench import freshness_at_scale
 from bench.hub_api import caught_up, settled, signed_in
 from bench.memory import PeakRss, bare_interpreter_mib, record_memory, rss_mib
 from bench.results import Baseline, Target, percentile, record
 from deploy.local.stack import Stack, StackOptions, start_stack
 
-TENANTS = int(os.environ.get("BENCH_MIXED_TENANTS", "20"))  # 200 companies; see bench/freshness_at_scale.py
-COMPANIES_PER_TENANT = int(os.environ.get("BENCH_MIXED_COMPANIES_PER_TENANT", "10"))
+# The size of bench/freshness_at_scale.py (BENCH_SCALE_COMPANIES): at_scale runs both on one stack.
+TENANTS = int(os.environ.get("BENCH_MIXED_TENANTS", str(freshness_at_scale.TENANTS)))
+COMPANIES_PER_TENANT = int(
+    os.environ.get("BENCH_MIXED_COMPANIES_PER_TENANT", str(freshness_at_scale.COMPANIES_PER_TENANT))
+)
 READERS = int(os.environ.get("BENCH_MIXED_READERS", "50"))
 READERS_ALONE_SECONDS = float(os.environ.get("BENCH_MIXED_READERS_SECONDS", "30"))
 FOLLOW_EVERY_SECONDS = 1.0
 SYNC_POLL_SECONDS = 300.0
 SETTLE_WITHIN_SECONDS = 1500.0
 REFRESH_WITHIN_SECONDS = 600.0
-COMMAND = "make bench NAME=mixed_load"
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,7 @@ def main() -> None:
             run = asyncio.run(measure(stack))
         finally:
             stack.stop()
-    save(run, baseline_mib, COMMAND)
+    save(run, baseline_mib, freshness_at_scale.command("mixed_load"))
 
 
 def save(run: dict[str, Any], baseline_mib: float, command: str) -> None:

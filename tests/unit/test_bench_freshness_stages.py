@@ -1,0 +1,91 @@
+"""The freshness bench's stage breakdown: which sync pass carried a change, when the aggregator had
+committed past all of its events, and how the time from the books to the API splits into stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from bench.freshness_stages import STAGES, CommitLog, PassLog, StageTimes, SyncPass
+from shared.events import CompanySyncSucceeded, encode_event
+from shared.ids import CompanyId
+from shared.topics import COMPANY_RECORDS, COMPANY_SYNC_STATUS
+
+T0 = datetime(2026, 11, 25, 12, tzinfo=UTC)
+COMPANY = "5dee99c3-e6ef-4be7-b748-8a7ff26b8518"
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+@dataclass
+class Message:
+    """The fields of an aiokafka ConsumerRecord the trail reads."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes
+    value: bytes
+    timestamp: int
+
+
+def message(topic: str, offset: int, seconds: float, value: bytes = b"{}") -> Message:
+    return Message(topic, 2, offset, COMPANY.encode(), value, int(at(seconds).timestamp() * 1000))
+
+
+def succeeded(synced_seconds: float, correlation_id: str) -> bytes:
+    event = CompanySyncSucceeded(
+        company_id=CompanyId(COMPANY), seq=9, synced_at=at(synced_seconds), correlation_id=correlation_id
+    )
+    return encode_event(event)
+
+
+def test_a_pass_carries_the_record_events_published_between_its_pull_and_its_status_event() -> None:
+    trail = PassLog()
+    trail.take(message(COMPANY_RECORDS, 40, 0.5))  # an earlier pass's
+    trail.take(message(COMPANY_RECORDS, 41, 2.1))
+    trail.take(message(COMPANY_RECORDS, 42, 2.2))
+    trail.take(message(COMPANY_SYNC_STATUS, 7, 2.3, succeeded(2.0, "webhook:abc")))
+
+    found = trail.pass_of(COMPANY, changed_at=at(1.0), visible_at=at(4.0))
+
+    assert found == SyncPass(
+        at(2.0),
+        "webhook:abc",
+        at(2.3),
+        ((COMPANY_RECORDS, 2, 41), (COMPANY_RECORDS, 2, 42), (COMPANY_SYNC_STATUS, 2, 7)),
+    )
+    assert found.trigger == "webhook"
+    assert trail.pass_of(COMPANY, changed_at=at(2.5), visible_at=at(4.0)) is None  # read before the change
+
+
+def test_an_event_is_applied_when_the_committed_offset_first_passes_it() -> None:
+    log = CommitLog()
+    log.saw(COMPANY_RECORDS, 2, 41, at(1))  # committed = the next offset to read: 40 is applied
+    log.saw(COMPANY_RECORDS, 2, 41, at(2))
+    log.saw(COMPANY_RECORDS, 2, 43, at(3))
+    log.saw(COMPANY_SYNC_STATUS, 2, 8, at(5))
+
+    assert log.applied_at((COMPANY_RECORDS, 2, 40)) == at(1)
+    assert log.applied_at((COMPANY_RECORDS, 2, 41)) == at(3)
+    assert log.applied_at((COMPANY_RECORDS, 2, 43)) is None
+    assert log.applied_at_all(((COMPANY_RECORDS, 2, 42), (COMPANY_SYNC_STATUS, 2, 7))) == at(5)
+    assert log.applied_at_all(((COMPANY_RECORDS, 2, 43), (COMPANY_SYNC_STATUS, 2, 7))) is None
+
+
+def test_the_stages_add_up_to_the_time_from_the_books_to_the_api() -> None:
+    times = StageTimes.empty()
+    sync = SyncPass(at(1.5), "webhook:abc", at(1.6), ())
+
+    times.add(changed=at(0), noticed=at(0.25), sync=sync, committed=at(3.6), visible=at(2.7))
+    times.add(changed=at(0), noticed=at(0.25), sync=None, committed=None, visible=at(9))
+
+    summary = times.summary()
+    stages = summary["stages"]
+    assert list(stages) == list(STAGES)
+    assert [stages[s]["p50_ms"] for s in STAGES] == [250.0, 1250.0, 100.0, 1100.0]
+    assert sum(stages[s]["p50_ms"] for s in STAGES) == 2700.0
+    assert summary["aggregator_committed"]["p50_ms"] == 2000.0  # a whole batch later than visible
+    assert (summary["changes_traced"], summary["changes_untraced"]) == (1, 1)
