@@ -23,8 +23,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from deploy.local.bc_simulator.client import SCOPE
-from deploy.local.bc_simulator.settings import SimulatorSettings
+from deploy.local.bc_simulator.client import access_token
 from deploy.local.processes import free_port
 
 WATCHED_SETS = ("salesInvoices", "purchaseInvoices", "salesQuotes")
@@ -90,23 +89,12 @@ async def receiver(on_change: OnChange) -> AsyncIterator[str]:
 
 async def subscribe_all(companies: list[dict[str, Any]], notification_url: str) -> int:
     """One subscription per company and watched entity set; how many were created."""
-    settings = SimulatorSettings()
     tokens: dict[str, str] = {}
     gate = asyncio.Semaphore(SUBSCRIBE_CONCURRENCY)
     async with httpx.AsyncClient(timeout=60) as http:
         for company in companies:
             if company["tokenUrl"] not in tokens:
-                answer = await http.post(
-                    company["tokenUrl"],
-                    data={
-                        "grant_type": "client_credentials",
-                        "client_id": settings.client_id,
-                        "client_secret": settings.client_secret,
-                        "scope": SCOPE,
-                    },
-                )
-                answer.raise_for_status()
-                tokens[company["tokenUrl"]] = answer.json()["access_token"]
+                tokens[company["tokenUrl"]] = await access_token(http, company["tokenUrl"])
 
         async def one(company: dict[str, Any], entity_set: str) -> None:
             api_root = company["apiUrl"].split("/companies(", 1)[0]

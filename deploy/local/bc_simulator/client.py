@@ -13,6 +13,24 @@ from .settings import SimulatorSettings
 SCOPE = "https://api.businesscentral.dynamics.com/.default"
 
 
+async def access_token(
+    http: httpx.AsyncClient, token_url: str, settings: SimulatorSettings | None = None
+) -> str:
+    """A bearer token from the stand-in's OAuth 2.0 client-credentials endpoint."""
+    settings = settings or SimulatorSettings()
+    answer = await http.post(
+        token_url,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": settings.client_id,
+            "client_secret": settings.client_secret,
+            "scope": SCOPE,
+        },
+    )
+    answer.raise_for_status()
+    return str(answer.json()["access_token"])
+
+
 async def read_sales_invoices(
     company: dict[str, Any], settings: SimulatorSettings | None = None
 ) -> list[Any]:
@@ -25,19 +43,8 @@ async def read_entity_set(
 ) -> list[Any]:
     """Every row of one of a company's entity sets (e.g. `generalLedgerEntries`,
     `agedAccountsPayables`), following `@odata.nextLink`; amounts as Decimal."""
-    settings = settings or SimulatorSettings()
     async with httpx.AsyncClient(timeout=10) as http:
-        token = await http.post(
-            company["tokenUrl"],
-            data={
-                "grant_type": "client_credentials",
-                "client_id": settings.client_id,
-                "client_secret": settings.client_secret,
-                "scope": SCOPE,
-            },
-        )
-        token.raise_for_status()
-        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        headers = {"Authorization": f"Bearer {await access_token(http, company['tokenUrl'], settings)}"}
         rows: list[Any] = []
         url: str | None = f"{company['apiUrl']}/{entity_set}"
         while url is not None:
