@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from services.sync.publishing import Outbox
 from services.sync.pulling import DEFAULT_FULL_PASS, PulledChanges, pull_changes
 from services.sync.repository import CompanySyncState, SyncStateStore
 from services.sync.settings import ClientConnection
-from services.sync.snapshots import only_changed_snapshots
+from services.sync.snapshots import fingerprint, only_changed_snapshots
 from shared.dates import company_today
 from shared.events import (
     AccessGranted,
@@ -85,8 +84,8 @@ async def _sync_company(ctx: SyncContext, company: RemoteCompany, trigger: Trigg
         return None
     batch = ctx.outbox.batch(company_id)
     profile = _profile(ctx.connection, company)
-    fingerprint = _fingerprint(profile)
-    if fingerprint != state.profile_fingerprint:
+    profile_digest = fingerprint(profile)
+    if profile_digest != state.profile_fingerprint:
         batch.add(COMPANY_RECORDS, _discovered_event(company_id, profile))
     today = company_today(profile.time_zone, ctx.now())
     pulled, snapshots = only_changed_snapshots(pulled, state.snapshot_fingerprints, today)
@@ -109,7 +108,7 @@ async def _sync_company(ctx: SyncContext, company: RemoteCompany, trigger: Trigg
         batch.add(COMPANY_SYNC_STATUS, _succeeded_event(company_id, now, trigger))
     await batch.publish()
     announced_ok = now if announce else state.last_announced_ok
-    await ctx.store.save(company_id, _advance(pulled, fingerprint, grants, announced_ok, snapshots))
+    await ctx.store.save(company_id, _advance(pulled, profile_digest, grants, announced_ok, snapshots))
     return len(pulled.fresh) + len(pulled.deletions.deleted)
 
 
@@ -142,7 +141,7 @@ def _revoke_event(company_id: CompanyId, accountant: AccountantId) -> Callable[[
 
 def _advance(
     pulled: PulledChanges,
-    fingerprint: str,
+    profile_digest: str,
     grants: set[AccountantId],
     announced_ok: datetime | None,
     snapshots: dict[str, str],
@@ -150,7 +149,7 @@ def _advance(
     return CompanySyncState(
         watermarks=pulled.watermarks,
         ledger_mark=pulled.ledger_mark,
-        profile_fingerprint=fingerprint,
+        profile_fingerprint=profile_digest,
         announced_grants=frozenset(grants),
         last_announced_ok=announced_ok,
         last_error=None,
@@ -197,10 +196,6 @@ def _profile(connection: ClientConnection, company: RemoteCompany) -> CompanyPro
         time_zone=connection.company_time_zones.get(company.id, connection.time_zone),
         web_url=company.web_url,
     )
-
-
-def _fingerprint(profile: CompanyProfile) -> str:
-    return hashlib.sha256(profile.model_dump_json().encode()).hexdigest()
 
 
 def failure_reason(error: Exception) -> str:
