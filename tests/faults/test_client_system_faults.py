@@ -1,6 +1,6 @@
-"""The client's system misbehaving for some companies (429s, 5xx, timeouts, garbage) while the
-mutator changes every company's books: those rows show the error and keep their last good
-figures, the others stay fresh; once healed, everything equals a clean replay of the topics."""
+"""The client's system misbehaving for some companies (429s, 5xx, truncated pages, timeouts,
+garbage) while the mutator changes every company's books: those rows show the error and keep their
+last good figures, the others stay fresh; once healed, everything equals a clean replay of the topics."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 FAULTS: list[dict[str, Any]] = [
     {"fail": {"status_code": 429}},
     {"fail": {"status_code": 503}},
-    {"fail": {"status_code": 500}},
+    {"fail": {"truncated": "connection"}},  # 200, half the page, then the connection closes
     {"slow": {"seconds": 5}},  # beyond the sync's 2 s request timeout
     {"fail": {"garbage": True}},
 ]
@@ -79,6 +79,7 @@ async def test_failing_client_companies_show_their_error_and_keep_their_figures(
         reasons = {c: later[c]["last_sync_error"] for c in broken}
         assert "429" in reasons[broken[0]]
         assert "503" in reasons[broken[1]]
+        assert "incomplete answer" in reasons[broken[2]]
 
         (await sim.post("/mutator/stop")).raise_for_status()
         for company, fault in zip(broken, FAULTS, strict=True):
@@ -96,7 +97,8 @@ async def test_failing_client_companies_show_their_error_and_keep_their_figures(
     measured = await assert_stack_equal_to_a_clean_replay(fault_stack)
     record_measured(
         "client_system_faults",
-        fault="client system answering 429, 503, 500, timeouts (5 s > 2 s limit) and garbage (HTML 200) "
+        fault="client system answering 429, 503, truncated pages (connection cut mid-body), timeouts "
+        "(5 s > 2 s limit) and garbage (HTML 200) "
         "for 5 of 6 companies, mutator at 20 changes/s, then healed",
         times=f"{len(FAULTS)} companies",
         measured=measured,
