@@ -14,6 +14,8 @@ from shared.events import EventBase, encode_event
 from shared.settings import ServiceSettings
 from shared.topics import dead_letter_topic
 
+PRODUCER_BATCH_BYTES = 256 * 1024
+
 
 def make_broker(settings: ServiceSettings, client_id: str) -> KafkaBroker:
     """A broker whose producer cannot duplicate or reorder a partition's messages, over TLS/SASL when set."""
@@ -24,6 +26,10 @@ def make_broker(settings: ServiceSettings, client_id: str) -> KafkaBroker:
         enable_idempotence=True,
         acks="all",
         linger_ms=5,
+        # aiokafka keeps one open batch per partition and a send waits for a full one to drain: at
+        # 16 KiB (~10 events) a sync publishing the first pull of 1,000 companies at once had 865 of
+        # them time out (KafkaTimeoutError after 40 s). 256 KiB stays under the broker's 1 MiB limit.
+        max_batch_size=PRODUCER_BATCH_BYTES,
         # Per-message chatter at DEBUG; handler errors still reach the log at ERROR.
         logger=logging.getLogger(f"{client_id}.kafka"),
         log_level=logging.DEBUG,
