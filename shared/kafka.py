@@ -15,6 +15,7 @@ from shared.settings import ServiceSettings
 from shared.topics import dead_letter_topic
 
 PRODUCER_BATCH_BYTES = 256 * 1024
+PUBLISHES_AT_ONCE = 32
 
 
 def make_broker(settings: ServiceSettings, client_id: str) -> KafkaBroker:
@@ -57,24 +58,31 @@ def kafka_security(settings: ServiceSettings) -> BaseSecurity | None:
 
 
 class EventPublisher:
-    """Publishes events keyed by company so each company's history stays in order."""
+    """Publishes events keyed by company so each company's history stays in order.
 
-    def __init__(self, broker: KafkaBroker) -> None:
+    At most `at_once` publishes are in the producer together; the others wait here, with no clock
+    running. In the producer each send has `request_timeout_ms` to get into a batch, so when sync
+    published the first pull of 1,000 companies at once, the sends at the back of that queue timed
+    out (244 of 1,000 even with 256 KiB batches) and their companies waited for the next poll."""
+
+    def __init__(self, broker: KafkaBroker, at_once: int = PUBLISHES_AT_ONCE) -> None:
         self._broker = broker
+        self._gate = asyncio.Semaphore(at_once)
 
     async def publish(self, topic: str, events: Sequence[EventBase]) -> None:
         """Send events and return once the broker has acknowledged every one."""
-        pending = [
-            await self._broker.publish(
-                encode_event(event),
-                topic=topic,
-                key=event.company_id.encode(),
-                headers={"event_type": _event_type(event), "correlation_id": event.correlation_id},
-                no_confirm=True,
-            )
-            for event in events
-        ]
-        await asyncio.gather(*pending)
+        async with self._gate:
+            pending = [
+                await self._broker.publish(
+                    encode_event(event),
+                    topic=topic,
+                    key=event.company_id.encode(),
+                    headers={"event_type": _event_type(event), "correlation_id": event.correlation_id},
+                    no_confirm=True,
+                )
+                for event in events
+            ]
+            await asyncio.gather(*pending)
 
 
 class DeadLetters:
