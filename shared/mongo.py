@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from bson.codec_options import CodecOptions, TypeCodec, TypeRegistry
 from bson.decimal128 import Decimal128
@@ -12,6 +13,18 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 Document = dict[str, Any]
+T = TypeVar("T")
+IN_CHUNK = 32
+
+
+def in_chunks(values: Sequence[T]) -> Iterator[list[T]]:
+    """`values` in slices of IN_CHUNK, for `$in` filters over many ids.
+
+    One `$in` over thousands of ids costs the MongoDB-wire server far more than its parts (1,000
+    company ids over 20,000 indexed records: 52 s at once, under 2 s asked 25 to 50 at a time);
+    MongoDB itself is indifferent, so the slices cost it nothing."""
+    for start in range(0, len(values), IN_CHUNK):
+        yield list(values[start : start + IN_CHUNK])
 
 
 class DecimalCodec(TypeCodec):

@@ -36,7 +36,7 @@ from services.aggregator.projections import CompanyFigures, CompanyState, Figure
 from services.aggregator.state_cache import CompanyStateCache, StateKind, StoredDocuments
 from services.aggregator.tasks import CompanyTaskView, batch_my_tasks_writes, task_write, tasks_from_documents
 from shared.ids import CompanyId
-from shared.mongo import Document
+from shared.mongo import Document, in_chunks
 from shared.records import UserTask
 
 DUPLICATE_KEY = 11000
@@ -149,11 +149,11 @@ class MongoProjectionStore:
         if not ids:
             return StoredDocuments([], [], [], [], [])
         return StoredDocuments(
-            profiles=await self._companies.find({"_id": {"$in": ids}}).to_list(),
-            statuses=await self._statuses.find({"_id": {"$in": ids}}).to_list(),
-            records=await self._records.find({"company_id": {"$in": ids}, "relevant": True}).to_list(),
-            grants=await self._grants.find({"company_id": {"$in": ids}}).to_list(),
-            tasks=await self._tasks.find({"company_id": {"$in": ids}, "open": True}).to_list(),
+            profiles=await _find_in(self._companies, "_id", ids),
+            statuses=await _find_in(self._statuses, "_id", ids),
+            records=await _find_in(self._records, "company_id", ids, {"relevant": True}),
+            grants=await _find_in(self._grants, "company_id", ids),
+            tasks=await _find_in(self._tasks, "company_id", ids, {"open": True}),
         )
 
     def forget_cached_state(self) -> None:
@@ -199,6 +199,17 @@ class MongoProjectionStore:
         """Each company's figures date and time zone (to find those whose day has turned)."""
         cursor = self._figures.find({}, {"as_of": 1, "time_zone": 1})
         return [FigureDate(CompanyId(d["_id"]), d["time_zone"], d["as_of"]) async for d in cursor]
+
+
+async def _find_in(
+    collection: AsyncCollection[Document], name: str, values: Sequence[str], also: Document | None = None
+) -> list[Document]:
+    """The documents whose `name` is one of `values` (and match `also`), asked a slice at a time
+    (`in_chunks`: a cold cache, a rebalance or the date rollover asks for thousands of companies)."""
+    found: list[Document] = []
+    for chunk in in_chunks(values):
+        found += await collection.find({name: {"$in": chunk}, **(also or {})}).to_list()
+    return found
 
 
 async def _guarded_bulk(collection: AsyncCollection[Document], writes: list[UpdateOne]) -> set[int]:

@@ -18,7 +18,7 @@ from pymongo import DeleteMany, ReplaceOne
 from services.aggregator.guarded import GuardedUpsert
 from shared.events import TaskEvent
 from shared.ids import AccountantId
-from shared.mongo import Document, bson_safe
+from shared.mongo import Document, bson_safe, in_chunks
 from shared.records import UserTask
 
 PRIORITY_RANK = {"high": 0, "normal": 1, "low": 2}
@@ -123,9 +123,9 @@ def my_tasks_writes(view: CompanyTaskView, tasks: Sequence[UserTask]) -> list[An
 
 def batch_my_tasks_writes(companies: Sequence[tuple[CompanyTaskView, Sequence[UserTask]]]) -> list[Any]:
     """`my_tasks` writes for a batch: companies with listed tasks get theirs replaced; every other
-    company's entries go in one delete (most companies have none, so a batch costs one operation)."""
+    company's entries go in a few deletes (most companies have none, so a batch costs few operations)."""
     idle = [view.company_id for view, tasks in companies if not _listed(view, tasks)]
-    writes: list[Any] = [DeleteMany({"company_id": {"$in": idle}})] if idle else []
+    writes: list[Any] = [DeleteMany({"company_id": {"$in": chunk}}) for chunk in in_chunks(idle)]
     for view, tasks in companies:
         if _listed(view, tasks):
             writes += my_tasks_writes(view, tasks)

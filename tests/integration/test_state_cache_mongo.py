@@ -21,7 +21,7 @@ from services.aggregator.handlers import apply_events
 from services.aggregator.repository import MongoProjectionStore
 from shared.events import HubEvent
 from shared.ids import CompanyId
-from shared.mongo import Document, database
+from shared.mongo import IN_CHUNK, Document, database
 from shared.records import SalesInvoiceStatus
 from tests.builders import (
     NOW,
@@ -113,6 +113,23 @@ async def test_kept_state_equals_mongodb_state_under_redelivery_and_stale_events
 
     read_back = MongoProjectionStore(mongo_db)  # keeps nothing: every state read from MongoDB
     assert await kept.load_states(companies) == await read_back.load_states(companies)
+
+
+async def test_reading_more_companies_than_one_in_query_holds_loses_none(
+    mongo_db: AsyncDatabase[Document],
+) -> None:
+    rng = random.Random(5)
+    companies = [company_id() for _ in range(2 * IN_CHUNK + 11)]  # two full slices and a partial one
+    kept = MongoProjectionStore(mongo_db, cached_companies=1000)
+    await kept.create_indexes()
+    await apply_events([e for c in companies for e in company_history(c, rng)], kept, clock)
+
+    read_back = MongoProjectionStore(mongo_db)
+    from_mongodb = await read_back.load_states(companies)
+    assert all(s.company_name and (s.granted_to or s.revoked_from) for s in from_mongodb), (
+        "a company read back empty"
+    )
+    assert await kept.load_states(companies) == from_mongodb
 
 
 async def test_a_small_cache_reads_evicted_companies_back_from_mongodb(
