@@ -5,13 +5,24 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from bench import aggregator, at_scale, freshness, freshness_at_scale, gateway, mixed_load, reports, sync
+from bench import (
+    aggregator,
+    aggregator_writes,
+    at_scale,
+    freshness,
+    freshness_at_scale,
+    gateway,
+    mixed_load,
+    reports,
+    sync,
+)
 
 BENCHMARKS: dict[str, Callable[[], None]] = {
     "freshness": freshness.main,
     "freshness_at_scale": freshness_at_scale.main,
     "at_scale": at_scale.main,
     "aggregator": aggregator.main,
+    "aggregator_writes": aggregator_writes.main,
     "gateway": gateway.main,
     "mixed_load": mixed_load.main,
     "reports": reports.main,
