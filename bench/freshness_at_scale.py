@@ -35,9 +35,10 @@ import httpx
 
 from bench.change_feed import WATCHED_SETS, BooksChange, receiver, subscribe_all
 from bench.freshness import kafka_round_trips
-from bench.freshness_stages import AggregatorCommits, KafkaTrail, StageTimes, busy, service_counters
+from bench.freshness_stages import AggregatorCommits, KafkaTrail, StageTimes
 from bench.hub_api import caught_up, settled, signed_in
 from bench.results import Baseline, Target, percentile, record
+from bench.service_metrics import busy, service_counters
 from deploy.local.stack import Stack, StackOptions, start_stack
 
 # 1,000 companies as 100 client tenants x 10 (sync reads their connections from a file: in one

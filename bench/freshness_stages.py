@@ -25,28 +25,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
-from prometheus_client.parser import text_string_to_metric_families
 
 from bench.hub_api import AGGREGATOR_GROUP
 from bench.results import percentile
-from deploy.local.stack import Stack
 from shared.events import CompanySyncSucceeded, decode_event
 from shared.topics import COMPANY_RECORDS, COMPANY_SYNC_STATUS
 
 COMMIT_POLL_SECONDS = 0.25
-# Existing Prometheus series (services/*/metrics.py) summed over their labels.
-COUNTERS = {
-    "aggregator": (
-        "hub_events_applied_total",
-        "hub_batch_duration_seconds_count",
-        "hub_batch_duration_seconds_sum",
-    ),
-    "sync": ("hub_sync_duration_seconds_count", "hub_sync_duration_seconds_sum", "hub_client_requests_total"),
-}
 STAGES = ("notice", "sync_pulled", "in_kafka", "aggregator_to_api")
 Position = tuple[str, int, int]  # topic, partition, offset
 
@@ -263,46 +251,4 @@ def _spread(values: list[float]) -> dict[str, float]:
         "p50_ms": round(percentile(values, 0.5), 1),
         "p99_ms": round(percentile(values, 0.99), 1),
         "mean_ms": round(sum(values) / len(values), 1),
-    }
-
-
-async def service_counters(stack: Stack) -> dict[str, dict[str, float]]:
-    """The COUNTERS of each service, from its /metrics."""
-    found: dict[str, dict[str, float]] = {}
-    async with httpx.AsyncClient(timeout=30) as http:
-        for service, names in COUNTERS.items():
-            text = (await http.get(f"http://127.0.0.1:{stack.ports[service]}/metrics")).text
-            totals = dict.fromkeys(names, 0.0)
-            for family in text_string_to_metric_families(text):
-                for sample in family.samples:
-                    if sample.name in totals:
-                        totals[sample.name] += sample.value
-            found[service] = totals
-    return found
-
-
-def busy(
-    before: dict[str, dict[str, float]], after: dict[str, dict[str, float]], seconds: float
-) -> dict[str, Any]:
-    """What sync and the aggregator did between two readings: passes, batches, and the share of the
-    wall time the aggregator spent applying batches (near 1: it is the bottleneck)."""
-
-    def delta(service: str, name: str) -> float:
-        return after[service][name] - before[service][name]
-
-    batches = delta("aggregator", "hub_batch_duration_seconds_count")
-    batch_seconds = delta("aggregator", "hub_batch_duration_seconds_sum")
-    passes = delta("sync", "hub_sync_duration_seconds_count")
-    return {
-        "seconds": round(seconds, 1),
-        "aggregator_events_applied": int(delta("aggregator", "hub_events_applied_total")),
-        "aggregator_events_per_second": round(delta("aggregator", "hub_events_applied_total") / seconds, 1),
-        "aggregator_batches": int(batches),
-        "aggregator_mean_batch_ms": round(1000 * batch_seconds / batches, 1) if batches else None,
-        "aggregator_share_of_time_applying": round(batch_seconds / seconds, 3),
-        "sync_passes": int(passes),
-        "sync_mean_pass_ms": round(1000 * delta("sync", "hub_sync_duration_seconds_sum") / passes, 1)
-        if passes
-        else None,
-        "sync_client_requests": int(delta("sync", "hub_client_requests_total")),
     }

@@ -1,12 +1,15 @@
 """The freshness bench's stage breakdown: which sync pass carried a change, when the aggregator had
-committed past all of its events, and how the time from the books to the API splits into stages."""
+committed past all of its events, how the time from the books to the API splits into stages, and how
+busy the services' own counters say they were."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bench.freshness_stages import STAGES, CommitLog, PassLog, StageTimes, SyncPass
+from bench.service_metrics import busy
 from shared.events import CompanySyncSucceeded, encode_event
 from shared.ids import CompanyId
 from shared.topics import COMPANY_RECORDS, COMPANY_SYNC_STATUS
@@ -89,3 +92,30 @@ def test_the_stages_add_up_to_the_time_from_the_books_to_the_api() -> None:
     assert sum(stages[s]["p50_ms"] for s in STAGES) == 2700.0
     assert summary["aggregator_committed"]["p50_ms"] == 2000.0  # a whole batch later than visible
     assert (summary["changes_traced"], summary["changes_untraced"]) == (1, 1)
+
+
+def test_the_services_busyness_is_the_difference_of_their_counters_over_the_window() -> None:
+    def reading(applied: float, batches: float, batch_seconds: float, passes: float) -> dict[str, Any]:
+        return {
+            "aggregator": {
+                "hub_events_applied_total": applied,
+                "hub_batch_duration_seconds_count": batches,
+                "hub_batch_duration_seconds_sum": batch_seconds,
+            },
+            "sync": {
+                "hub_sync_duration_seconds_count": passes,
+                "hub_sync_duration_seconds_sum": passes * 2.0,
+                "hub_client_requests_total": passes * 10,
+            },
+        }
+
+    seen = busy(reading(1000, 10, 50, 100), reading(3000, 30, 140, 300), seconds=100)
+
+    assert seen["aggregator_events_per_second"] == 20.0
+    assert seen["aggregator_mean_batch_ms"] == 4500.0
+    assert seen["aggregator_share_of_time_applying"] == 0.9  # near 1: the aggregator is the bottleneck
+    assert (seen["sync_passes"], seen["sync_mean_pass_ms"], seen["sync_client_requests"]) == (
+        200,
+        2000.0,
+        2000,
+    )

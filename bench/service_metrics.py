@@ -1,0 +1,62 @@
+"""What sync and the aggregator say about themselves (their Prometheus metrics) over a benchmark's window."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from deploy.local.stack import Stack
+
+# Existing Prometheus series (services/*/metrics.py) summed over their labels.
+COUNTERS = {
+    "aggregator": (
+        "hub_events_applied_total",
+        "hub_batch_duration_seconds_count",
+        "hub_batch_duration_seconds_sum",
+    ),
+    "sync": ("hub_sync_duration_seconds_count", "hub_sync_duration_seconds_sum", "hub_client_requests_total"),
+}
+
+
+async def service_counters(stack: Stack) -> dict[str, dict[str, float]]:
+    """The COUNTERS of each service, from its /metrics."""
+    found: dict[str, dict[str, float]] = {}
+    async with httpx.AsyncClient(timeout=30) as http:
+        for service, names in COUNTERS.items():
+            text = (await http.get(f"http://127.0.0.1:{stack.ports[service]}/metrics")).text
+            totals = dict.fromkeys(names, 0.0)
+            for family in text_string_to_metric_families(text):
+                for sample in family.samples:
+                    if sample.name in totals:
+                        totals[sample.name] += sample.value
+            found[service] = totals
+    return found
+
+
+def busy(
+    before: dict[str, dict[str, float]], after: dict[str, dict[str, float]], seconds: float
+) -> dict[str, Any]:
+    """What sync and the aggregator did between two readings: passes, batches, and the share of the
+    wall time the aggregator spent applying batches (near 1: it is the bottleneck)."""
+
+    def delta(service: str, name: str) -> float:
+        return after[service][name] - before[service][name]
+
+    batches = delta("aggregator", "hub_batch_duration_seconds_count")
+    batch_seconds = delta("aggregator", "hub_batch_duration_seconds_sum")
+    passes = delta("sync", "hub_sync_duration_seconds_count")
+    return {
+        "seconds": round(seconds, 1),
+        "aggregator_events_applied": int(delta("aggregator", "hub_events_applied_total")),
+        "aggregator_events_per_second": round(delta("aggregator", "hub_events_applied_total") / seconds, 1),
+        "aggregator_batches": int(batches),
+        "aggregator_mean_batch_ms": round(1000 * batch_seconds / batches, 1) if batches else None,
+        "aggregator_share_of_time_applying": round(batch_seconds / seconds, 3),
+        "sync_passes": int(passes),
+        "sync_mean_pass_ms": round(1000 * delta("sync", "hub_sync_duration_seconds_sum") / passes, 1)
+        if passes
+        else None,
+        "sync_client_requests": int(delta("sync", "hub_client_requests_total")),
+    }
