@@ -15,7 +15,12 @@ class AggregatorSettings(BaseSettings):
 
     common: ServiceSettings = Field(default_factory=ServiceSettings)
     group_id: str = "aggregator"
-    max_batch: int = Field(default=1000, ge=1, description="most events taken in one batch")
+    max_batch: int = Field(
+        default=10_000,
+        ge=1,
+        description="most events taken in one batch; only a backlog fills it (a batch is cut after "
+        "batch_timeout_ms), and a fuller batch coalesces more events per company into one set of writes",
+    )
     batch_timeout_ms: int = Field(default=50, ge=1, description="longest wait to fill a batch")
     session_timeout_ms: int = Field(
         default=10_000, ge=1000, description="how long a silent (crashed) consumer keeps its partitions"
