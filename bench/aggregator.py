@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import TopicPartition
@@ -203,9 +204,9 @@ def _shows(row: Document | None, amount: Decimal) -> bool:
 
 async def aggregator_rate(
     kafka: KafkaServer, mongo: MongoServer, total: int, work: Path, companies: list[CompanyId]
-) -> tuple[float, float, list[float]]:
+) -> tuple[float, float, list[float], dict[str, float]]:
     """Events/s of the aggregator process from its first commit to its last, its start-up seconds,
-    and then, caught up, the event-to-row latencies of single events."""
+    then, caught up, the event-to-row latencies of single events, and its batch sizes."""
     port, group = free_port(), f"bench-{uuid.uuid4().hex[:6]}"
     env = {
         **os.environ,
@@ -229,10 +230,25 @@ async def aggregator_rate(
             await asyncio.sleep(0.2)
         finished = time.perf_counter()
         assert first is not None
+        batches = await batch_sizes(port)
         latencies = await event_to_row_latencies(kafka, mongo, f"bench_{group}", companies)
-        return (total - first_done) / (finished - first), first - launched, latencies
+        return (total - first_done) / (finished - first), first - launched, latencies, batches
     finally:
         process.stop()
+
+
+async def batch_sizes(port: int) -> dict[str, float]:
+    """How many batches the aggregator took and their mean size, from its `hub_batch_events` metric."""
+    async with httpx.AsyncClient(timeout=10) as http:
+        text = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
+    samples = dict(
+        line.split(" ", 1)
+        for line in text.splitlines()
+        if line.startswith(("hub_batch_events_sum", "hub_batch_events_count"))
+    )
+    count = float(samples.get("hub_batch_events_count", "0"))
+    total = float(samples.get("hub_batch_events_sum", "0"))
+    return {"batches": count, "mean_records_per_batch": round(total / count, 1) if count else 0.0}
 
 
 def main() -> None:
@@ -247,7 +263,9 @@ def main() -> None:
         load_before = os.getloadavg()
         upsert_before = asyncio.run(raw_upsert_rate(mongo, events))
         companies = sorted({e.company_id for _, e in events})
-        applied, startup, latencies = asyncio.run(aggregator_rate(kafka, mongo, len(events), work, companies))
+        applied, startup, latencies, batches = asyncio.run(
+            aggregator_rate(kafka, mongo, len(events), work, companies)
+        )
         # measured on both sides of the aggregator's run, so a load change on the machine meets both
         upsert_after = asyncio.run(raw_upsert_rate(mongo, events))
         upsert = (upsert_before + upsert_after) / 2
@@ -284,6 +302,7 @@ def main() -> None:
                 "partitions": PARTITIONS,
                 "startup_s": round(startup, 1),
                 "max_batch": os.environ.get("AGGREGATOR_MAX_BATCH", "default"),
+                "batches": batches,
                 "raw_upserts_per_second": {
                     "before": round(upsert_before, 1),
                     "after": round(upsert_after, 1),

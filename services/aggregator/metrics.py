@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from shared.events import HubEvent
 
+BATCH_BUCKETS = (1, 10, 100, 500, 1000, 2500, 5000, 10_000, 25_000)
 AGE_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0)
 
 
@@ -36,6 +37,12 @@ class AggregatorMetrics:
         self.batch_seconds = Histogram(
             "hub_batch_duration_seconds", "Time to apply one batch", registry=registry
         )
+        self.batch_events = Histogram(
+            "hub_batch_events",
+            "Records taken in one batch (a backlog fills batches up to AGGREGATOR_MAX_BATCH)",
+            buckets=BATCH_BUCKETS,
+            registry=registry,
+        )
 
     def batch_applied(
         self,
@@ -47,6 +54,7 @@ class AggregatorMetrics:
     ) -> None:
         """Count a committed batch's applied events (`topics`: each one's topic; poison ones were
         counted as dead-lettered instead), observe each event's age, and the lag left on each partition."""
+        self.batch_events.observe(len(records))
         for topic in topics:
             self.applied.labels(topic).inc()
         for event in events:

@@ -59,3 +59,4 @@ async def test_poison_events_are_counted_as_dead_lettered_and_not_as_applied() -
     applied = registry.get_sample_value("hub_events_applied_total", {"topic": COMPANY_RECORDS})
     parked = registry.get_sample_value("hub_events_dead_lettered_total", {"topic": COMPANY_RECORDS})
     assert (applied, parked) == (2.0, 1.0)
+    assert registry.get_sample_value("hub_batch_events_sum") == 3.0  # records taken, poison included
