@@ -24,16 +24,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
-from bench.aggregator import workload
+from bench.aggregator import raw_upsert_rate, workload
 from bench.results import Baseline, Target, record
 from deploy.local.mongo import start_mongo
 from services.aggregator.changes import coalesce
 from services.aggregator.projections import derive_figures
 from services.aggregator.repository import MongoProjectionStore
-from shared.events import EventBase, HubEvent, decode_event, encode_event
+from shared.events import HubEvent, decode_event, encode_event
 from shared.mongo import Document, connect, database
 
 EVENTS = int(os.environ.get("BENCH_AGGREGATOR_WRITES_EVENTS", "20000"))
@@ -118,38 +117,17 @@ async def store_split(url: str, events: Sequence[HubEvent], batch: int) -> dict[
     }
 
 
-async def raw_upsert_ms_per_event(url: str, events: Sequence[EventBase]) -> float:
-    """Milliseconds per event of one upsert per event (bulk writes of 1,000), no coalescing."""
-    client = connect(url, app_name="bench-raw")
-    collection = database(client, f"bench_raw_{uuid.uuid4().hex[:6]}")["raw"]
-    try:
-        started = time.perf_counter()
-        for start in range(0, len(events), 1000):
-            writes = [
-                UpdateOne(
-                    {"_id": f"{e.company_id}:{i}"},
-                    {"$set": {"seq": e.seq, "body": encode_event(e)}},
-                    upsert=True,
-                )
-                for i, e in enumerate(events[start : start + 1000], start)
-            ]
-            await collection.bulk_write(writes, ordered=False)
-        return 1000 * (time.perf_counter() - started) / len(events)
-    finally:
-        await client.close()
-
-
 def main() -> None:
     """Split the store's time at two batch sizes, beside the raw upsert cost; record the default batch's."""
-    # decoded as the aggregator decodes them
-    events = [decode_event(encode_event(e)) for _, e in workload(random.Random(20261125))[:EVENTS]]
+    published = workload(random.Random(20261125))[:EVENTS]
+    events = [decode_event(encode_event(e)) for _, e in published]  # as the aggregator decodes them
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-aggregator-writes-") as work:
         mongo = start_mongo(Path(work) / "mongo")
         try:
-            raw_ms = asyncio.run(raw_upsert_ms_per_event(mongo.url, events[-5000:]))
+            raw_ms = 1000 / asyncio.run(raw_upsert_rate(mongo, published))
             splits = [asyncio.run(store_split(mongo.url, events, batch)) for batch in BATCHES]
-            raw_after_ms = asyncio.run(raw_upsert_ms_per_event(mongo.url, events[-5000:]))
+            raw_after_ms = 1000 / asyncio.run(raw_upsert_rate(mongo, published))
         finally:
             mongo.stop()
     raw = (raw_ms + raw_after_ms) / 2
