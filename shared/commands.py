@@ -9,7 +9,6 @@ that company's other work), the connection for a client registration.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -19,6 +18,7 @@ from faststream.kafka import KafkaBroker
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.ids import AccountantId, CompanyId
+from shared.kafka import publish_confirmed
 
 
 class CommandBase(BaseModel):
@@ -134,17 +134,18 @@ class CommandPublisher:
 
     async def send(self, topic: str, commands: Sequence[Keyed]) -> None:
         """Send and return once the broker has acknowledged every command."""
-        pending = [
-            await self._broker.publish(
-                encode_command(command),
-                topic=topic,
-                key=command.key.encode(),
-                headers={"event_type": _kind(command), "correlation_id": command.correlation_id},
-                no_confirm=True,
-            )
-            for command in commands
-        ]
-        await asyncio.gather(*pending)
+        await publish_confirmed(
+            self._broker,
+            topic,
+            [
+                (
+                    encode_command(command),
+                    command.key,
+                    {"event_type": _kind(command), "correlation_id": command.correlation_id},
+                )
+                for command in commands
+            ],
+        )
 
 
 def _kind(command: Keyed) -> str:

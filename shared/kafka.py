@@ -72,17 +72,30 @@ class EventPublisher:
     async def publish(self, topic: str, events: Sequence[EventBase]) -> None:
         """Send events and return once the broker has acknowledged every one."""
         async with self._gate:
-            pending = [
-                await self._broker.publish(
-                    encode_event(event),
-                    topic=topic,
-                    key=event.company_id.encode(),
-                    headers={"event_type": _event_type(event), "correlation_id": event.correlation_id},
-                    no_confirm=True,
-                )
-                for event in events
-            ]
-            await asyncio.gather(*pending)
+            await publish_confirmed(
+                self._broker,
+                topic,
+                [
+                    (
+                        encode_event(event),
+                        event.company_id,
+                        {"event_type": _event_type(event), "correlation_id": event.correlation_id},
+                    )
+                    for event in events
+                ],
+            )
+
+
+async def publish_confirmed(
+    broker: KafkaBroker, topic: str, messages: Sequence[tuple[bytes, str, dict[str, str]]]
+) -> None:
+    """Hand every (value, key, headers) to the producer at once, then wait until the broker has
+    acknowledged them all (one producer batch instead of a round trip per message)."""
+    pending = [
+        await broker.publish(value, topic=topic, key=key.encode(), headers=headers, no_confirm=True)
+        for value, key, headers in messages
+    ]
+    await asyncio.gather(*pending)
 
 
 class DeadLetters:
