@@ -211,7 +211,7 @@ async def measure(stack: Stack) -> dict[str, Any]:
     trail, commits = KafkaTrail(bootstrap), AggregatorCommits(bootstrap)
     try:
         settle_seconds = await settled(api, sim, companies, SETTLE_WITHIN_SECONDS)
-        catch_up_seconds = await caught_up(bootstrap, 6, SETTLE_WITHIN_SECONDS)
+        catch_up_seconds = await caught_up(bootstrap, SETTLE_WITHIN_SECONDS)
         books = (await sim.get("/companies")).json()
         seen = await snapshot(api, [c["companyId"].lower() for c in books])
         follower = Follower(api, seen)
@@ -219,7 +219,7 @@ async def measure(stack: Stack) -> dict[str, Any]:
         await commits.start()
         async with receiver(follower.on_change) as url:
             await subscribe_all(books, url)
-            await caught_up(bootstrap, 6, SETTLE_WITHIN_SECONDS)  # quiet before the first change
+            await caught_up(bootstrap, SETTLE_WITHIN_SECONDS)  # quiet before the first change
             (await sim.post("/stats/reset")).raise_for_status()
             counters_before = await service_counters(stack)
             load_before = os.getloadavg()

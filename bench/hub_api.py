@@ -8,12 +8,11 @@ import time
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
-from aiokafka.structs import TopicPartition
 
 from deploy.local.stack import SAMPLE_ACCOUNTANT, SAMPLE_PASSWORD, Stack
+from services.aggregator.offsets import behind, committed_offsets, end_offsets
+from shared.settings import ServiceSettings
 from shared.topics import ACCESS_EVENTS, COMPANY_RECORDS, COMPANY_SYNC_STATUS
 
 WEBHOOK_SETS_PER_COMPANY = 6  # services/sync/subscriptions.py ENTITY_SETS
@@ -66,32 +65,20 @@ async def settled(api: httpx.AsyncClient, sim: httpx.AsyncClient, companies: int
     raise TimeoutError(f"{companies} companies not synced (with webhooks) within {within:g}s")
 
 
-async def aggregator_lag(bootstrap: str, partitions: int) -> int:
+async def aggregator_lag(bootstrap: str) -> int:
     """Events in the aggregator's topics that its consumer group has not committed yet."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        committed = await admin.list_consumer_group_offsets(AGGREGATOR_GROUP)
-    finally:
-        await admin.close()
-    topics = (COMPANY_RECORDS, COMPANY_SYNC_STATUS, ACCESS_EVENTS)
-    wanted = [TopicPartition(t, p) for t in topics for p in range(partitions)]
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await consumer.start()
-    try:
-        ends = await consumer.end_offsets(wanted)
-    finally:
-        await consumer.stop()
-    return sum(end - (committed[tp].offset if tp in committed else 0) for tp, end in ends.items())
+    kafka = ServiceSettings(kafka_bootstrap_servers=bootstrap)
+    ends = await end_offsets(kafka, (COMPANY_RECORDS, COMPANY_SYNC_STATUS, ACCESS_EVENTS))
+    return behind(await committed_offsets(kafka, AGGREGATOR_GROUP), ends)
 
 
-async def caught_up(bootstrap: str, partitions: int, within: float) -> float:
+async def caught_up(bootstrap: str, within: float) -> float:
     """Wait until the aggregator has applied everything sync published (lag 0); seconds taken."""
     started = time.monotonic()
     lag: int | str = "unknown"
     while time.monotonic() - started < within:
         try:
-            lag = await aggregator_lag(bootstrap, partitions)
+            lag = await aggregator_lag(bootstrap)
         except KafkaError as error:  # e.g. the group's coordinator not elected yet
             lag = repr(error)
         if lag == 0:

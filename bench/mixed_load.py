@@ -102,7 +102,7 @@ async def measure(stack: Stack) -> dict[str, Any]:
     pids = {name: process.pid for name, process in stack.services.items()}
     try:
         settle_seconds = await settled(api, sim, companies, SETTLE_WITHIN_SECONDS)
-        settle_seconds += await caught_up(stack.kafka.bootstrap_servers, 6, SETTLE_WITHIN_SECONDS)
+        settle_seconds += await caught_up(stack.kafka.bootstrap_servers, SETTLE_WITHIN_SECONDS)
         await asyncio.sleep(10)
         at_rest = {name: rss_mib(pid) for name, pid in pids.items()}
         readers_alone = await readers_for(api, READERS_ALONE_SECONDS)
