@@ -39,6 +39,7 @@ from bench.freshness_stages import AggregatorCommits, KafkaTrail, StageTimes
 from bench.hub_api import caught_up, settled, signed_in
 from bench.results import Baseline, Target, percentile, record
 from bench.service_metrics import busy, service_counters
+from bench.where_time_goes import read, spent
 from deploy.local.stack import Stack, StackOptions, start_stack
 
 # 1,000 companies as 100 client tenants x 10 (sync reads their connections from a file: in one
@@ -222,6 +223,7 @@ async def measure(stack: Stack) -> dict[str, Any]:
             await caught_up(bootstrap, SETTLE_WITHIN_SECONDS)  # quiet before the first change
             (await sim.post("/stats/reset")).raise_for_status()
             counters_before = await service_counters(stack)
+            reading_before = await read(stack)
             load_before = os.getloadavg()
             started = time.monotonic()
             await sim.post("/mutator/start", json={"changes_per_second": CHANGES_PER_SECOND})
@@ -233,6 +235,7 @@ async def measure(stack: Stack) -> dict[str, Any]:
             load_after = os.getloadavg()
             drained_seconds = time.monotonic() - started
             counters_after = await service_counters(stack)
+            reading_after = await read(stack)
             stats = (await sim.get("/stats")).json()
         await asyncio.sleep(1)  # the last commits
         stages, paths = StageTimes.empty(), Counter[str]()
@@ -248,6 +251,7 @@ async def measure(stack: Stack) -> dict[str, Any]:
             "stage_breakdown": stages.summary()
             | {"aggregator_commit_polls": commits.polls, "commit_poll_errors": commits.poll_errors},
             "services_while_measuring": busy(counters_before, counters_after, drained_seconds),
+            "where_time_went": spent(reading_before, reading_after, drained_seconds),
             "settle_seconds": round(settle_seconds, 1),
             "aggregator_catch_up_seconds": round(catch_up_seconds, 1),
             "mutating_seconds": round(mutating_seconds, 1),

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from bson.codec_options import CodecOptions, TypeCodec, TypeRegistry
 from bson.decimal128 import Decimal128
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 
 Document = dict[str, Any]
@@ -58,9 +58,14 @@ def codec_options() -> CodecOptions[Document]:
     return CodecOptions(type_registry=TypeRegistry([DecimalCodec()]), tz_aware=True)
 
 
-def connect(url: str, app_name: str) -> AsyncMongoClient[Document]:
-    """A client for one service; it connects lazily, so creating it does no I/O."""
-    return AsyncMongoClient(url, appname=app_name, tz_aware=True, serverSelectionTimeoutMS=5000)
+def connect(
+    url: str, app_name: str, listeners: Sequence[monitoring.CommandListener] = ()
+) -> AsyncMongoClient[Document]:
+    """A client for one service; it connects lazily, so creating it does no I/O. `listeners` see every
+    command (shared/mongo_metrics.py times them)."""
+    return AsyncMongoClient(
+        url, appname=app_name, tz_aware=True, serverSelectionTimeoutMS=5000, event_listeners=list(listeners)
+    )
 
 
 def database(client: AsyncMongoClient[Document], name: str) -> AsyncDatabase[Document]:

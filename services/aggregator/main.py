@@ -30,6 +30,7 @@ from shared.kafka import DeadLetters, make_broker
 from shared.logging import configure_logging
 from shared.metrics import serve_metrics
 from shared.mongo import connect, database, ping
+from shared.mongo_metrics import MongoCommandMetrics
 
 log = structlog.get_logger()
 
@@ -44,13 +45,15 @@ def create_app(settings: AggregatorSettings, now: Clock = utc_now) -> FastAPI:
     # A client id per instance: a replay's swap waits until every member of the group has paused.
     instance = f"aggregator-{socket.gethostname()}-{os.getpid()}"
     broker = make_broker(settings.common, client_id=instance)
-    client = connect(settings.common.mongo_url, app_name="aggregator")
+    registry = CollectorRegistry()
+    client = connect(
+        settings.common.mongo_url, app_name="aggregator", listeners=[MongoCommandMetrics(registry)]
+    )
     db = database(client, settings.common.mongo_database)
     store = MongoProjectionStore(db, cached_companies=settings.cached_companies)
     ledger = MongoLedgerStore(db)
     fence = SwapFence(db, instance, now)
     write_lock = asyncio.Lock()
-    registry = CollectorRegistry()
     metrics = AggregatorMetrics(registry)
     dead_letters = DeadLetters(broker) if settings.park_poison else AlreadyParked()
     register_subscribers(broker, store, dead_letters, now, settings, write_lock, metrics, ledger, fence)

@@ -41,13 +41,15 @@ from shared.health import health_router
 from shared.logging import configure_logging
 from shared.metrics import serve_metrics
 from shared.mongo import connect, database, ping
+from shared.mongo_metrics import MongoCommandMetrics
 
 log = structlog.get_logger()
 
 
 def create_app(settings: GatewaySettings) -> FastAPI:
     """Wire the database, the account store, the routes and the page into one app."""
-    client = connect(settings.common.mongo_url, app_name="gateway")
+    registry = CollectorRegistry()
+    client = connect(settings.common.mongo_url, app_name="gateway", listeners=[MongoCommandMetrics(registry)])
     db = database(client, settings.common.mongo_database)
     accounts = AccountStore(db, timedelta(hours=settings.session_ttl_hours))
     views = ViewStore(db)
@@ -110,7 +112,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.include_router(report_routes.router)
     install_problem_handlers(app, settings.max_body_bytes, settings.body_timeout_seconds)
     install_openapi(app)
-    serve_metrics(app, CollectorRegistry())
+    serve_metrics(app, registry)
     app.include_router(health_router({"mongo": lambda: ping(client), **messaging.readiness()}))
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     index = settings.static_dir / "index.html"

@@ -40,6 +40,7 @@ from shared.kafka import DeadLetters, EventPublisher, make_broker
 from shared.logging import configure_logging
 from shared.metrics import serve_metrics
 from shared.mongo import connect, database, ping
+from shared.mongo_metrics import MongoCommandMetrics
 
 log = structlog.get_logger()
 
@@ -52,11 +53,11 @@ def utc_now() -> datetime:
 def create_app(settings: SyncSettings, now: Clock = utc_now) -> FastAPI:
     """Wire connectors, the state store, the publisher and the poll loop into one app."""
     broker = make_broker(settings.common, client_id="sync")
-    client = connect(settings.common.mongo_url, app_name="sync")
+    registry = CollectorRegistry()
+    client = connect(settings.common.mongo_url, app_name="sync", listeners=[MongoCommandMetrics(registry)])
     store = MongoSyncStateStore(database(client, settings.common.mongo_database))
     http = HttpPools(settings.request_timeout_seconds, settings.max_concurrent_requests)
     outbox = Outbox(store, EventPublisher(broker))
-    registry = CollectorRegistry()
     metrics = SyncMetrics(registry)
     make_context = ContextFactory(settings, http, store, outbox, now, metrics)
     contexts: list[SyncContext] = []  # filled at start-up: settings plus registered connections

@@ -28,6 +28,7 @@ from shared.kafka import DeadLetters, EventPublisher, make_broker
 from shared.logging import configure_logging
 from shared.metrics import serve_metrics
 from shared.mongo import connect, database, ping
+from shared.mongo_metrics import MongoCommandMetrics
 
 log = structlog.get_logger()
 
@@ -40,7 +41,8 @@ def utc_now() -> datetime:
 def create_app(settings: TasksSettings, now: Clock = utc_now) -> FastAPI:
     """Wire the task store, the broker, the consumer, the outbox and the API into one app."""
     broker = make_broker(settings.common, client_id="tasks")
-    client = connect(settings.common.mongo_url, app_name="tasks")
+    registry = CollectorRegistry()
+    client = connect(settings.common.mongo_url, app_name="tasks", listeners=[MongoCommandMetrics(registry)])
     store = MongoTaskStore(database(client, settings.common.mongo_database))
     service = TaskService(store, EventPublisher(broker), CommandPublisher(broker), now)
     register_subscribers(broker, service, store, DeadLetters(broker), settings)
@@ -63,7 +65,7 @@ def create_app(settings: TasksSettings, now: Clock = utc_now) -> FastAPI:
     app = FastAPI(title="Accountant Hub tasks (internal)", lifespan=lifespan)
     app.state.tasks = service
     app.include_router(router)
-    serve_metrics(app, CollectorRegistry())
+    serve_metrics(app, registry)
     app.include_router(
         health_router({"mongo": lambda: ping(client), "kafka": lambda: broker.ping(timeout=2)})
     )
