@@ -11,6 +11,7 @@ months its period ends fall in, however many entries were posted.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
@@ -22,13 +23,15 @@ from pymongo.errors import BulkWriteError
 
 from shared.events import HubEvent, LedgerEntriesPosted
 from shared.ids import CompanyId
-from shared.mongo import Document
+from shared.mongo import Document, together
 from shared.records import LedgerEntry
 
 ENTRIES_COLLECTION = "agg_ledger_entries"
 MONTHS_COLLECTION = "agg_ledger_months"
 DAYS_COLLECTION = "agg_ledger_days"
 DUPLICATE_KEY = 11000
+READS_AT_ONCE = 8
+"""Companies whose entries are read at the same time when re-deriving their buckets."""
 Bucket = tuple[CompanyId, str, str]
 """(company, account number, month as YYYY-MM)."""
 
@@ -114,11 +117,9 @@ class MongoLedgerStore:
             by_company.setdefault(company_id, []).append(f"{account}|{month}")
         months: list[ReplaceOne[Any]] = []
         days: list[ReplaceOne[Any]] = []
-        for company_id, keys in by_company.items():
-            grouped: dict[str, list[Document]] = {key: [] for key in keys}
-            query = {"company_id": company_id, "bucket": {"$in": keys}}
-            async for entry in self._entries.find(query, {"bucket": 1, "day": 1, "debit": 1, "credit": 1}):
-                grouped[entry["bucket"]].append(entry)
+        gate = asyncio.Semaphore(READS_AT_ONCE)
+        stored = await asyncio.gather(*(self._entries_of(c, keys, gate) for c, keys in by_company.items()))
+        for company_id, grouped in zip(by_company, stored, strict=True):
             for key, entries in grouped.items():
                 account, month = key.split("|")
                 totals, daily = month_documents((company_id, account, month), entries)
@@ -126,8 +127,20 @@ class MongoLedgerStore:
                 months.append(ReplaceOne(where, totals, upsert=True))
                 days.append(ReplaceOne(where, daily, upsert=True))
         if months:
-            await self._days.bulk_write(days, ordered=False)
-            await self._months.bulk_write(months, ordered=False)
+            await together(
+                self._days.bulk_write(days, ordered=False), self._months.bulk_write(months, ordered=False)
+            )
+
+    async def _entries_of(
+        self, company_id: CompanyId, keys: list[str], gate: asyncio.Semaphore
+    ) -> dict[str, list[Document]]:
+        """The company's stored entries in each bucket of `keys` (every key present, even if empty)."""
+        grouped: dict[str, list[Document]] = {key: [] for key in keys}
+        query = {"company_id": company_id, "bucket": {"$in": keys}}
+        async with gate:
+            async for entry in self._entries.find(query, {"bucket": 1, "day": 1, "debit": 1, "credit": 1}):
+                grouped[entry["bucket"]].append(entry)
+        return grouped
 
 
 async def _insert_new(collection: AsyncCollection[Document], documents: list[Document]) -> None:

@@ -10,6 +10,7 @@ MongoDB accepted, and from MongoDB for companies not in it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
@@ -36,7 +37,7 @@ from services.aggregator.projections import CompanyFigures, CompanyState, Figure
 from services.aggregator.state_cache import CompanyStateCache, StateKind, StoredDocuments
 from services.aggregator.tasks import CompanyTaskView, batch_my_tasks_writes, task_write, tasks_from_documents
 from shared.ids import CompanyId
-from shared.mongo import Document, in_chunks
+from shared.mongo import Document, in_chunks, together
 from shared.records import UserTask
 
 DUPLICATE_KEY = 11000
@@ -100,11 +101,13 @@ class MongoProjectionStore:
             for write in status_writes(event, changes.last_success.get(company_id))
         ]
         try:
-            await self._upsert(StateKind.RECORD, [record_write(e) for e in changes.records.values()])
-            await self._upsert(StateKind.PROFILE, [profile_write(e) for e in changes.profiles.values()])
-            await self._upsert(StateKind.STATUS, statuses)
-            await self._upsert(StateKind.GRANT, [grant_write(e) for e in changes.grants.values()])
-            await self._upsert(StateKind.TASK, [task_write(e) for e in changes.tasks.values()])
+            await together(
+                self._upsert(StateKind.RECORD, [record_write(e) for e in changes.records.values()]),
+                self._upsert(StateKind.PROFILE, [profile_write(e) for e in changes.profiles.values()]),
+                self._upsert(StateKind.STATUS, statuses),
+                self._upsert(StateKind.GRANT, [grant_write(e) for e in changes.grants.values()]),
+                self._upsert(StateKind.TASK, [task_write(e) for e in changes.tasks.values()]),
+            )
         except BaseException:
             self._cache.forget()  # what MongoDB took of a failed bulk write is unknown
             raise
@@ -148,13 +151,14 @@ class MongoProjectionStore:
     async def _read_documents(self, ids: list[CompanyId]) -> StoredDocuments:
         if not ids:
             return StoredDocuments([], [], [], [], [])
-        return StoredDocuments(
-            profiles=await _find_in(self._companies, "_id", ids),
-            statuses=await _find_in(self._statuses, "_id", ids),
-            records=await _find_in(self._records, "company_id", ids, {"relevant": True}),
-            grants=await _find_in(self._grants, "company_id", ids),
-            tasks=await _find_in(self._tasks, "company_id", ids, {"open": True}),
+        profiles, statuses, records, grants, tasks = await asyncio.gather(
+            _find_in(self._companies, "_id", ids),
+            _find_in(self._statuses, "_id", ids),
+            _find_in(self._records, "company_id", ids, {"relevant": True}),
+            _find_in(self._grants, "company_id", ids),
+            _find_in(self._tasks, "company_id", ids, {"open": True}),
         )
+        return StoredDocuments(profiles, statuses, records, grants, tasks)
 
     def forget_cached_state(self) -> None:
         """Drop any state kept between batches (partitions moved, or the collections swapped)."""
@@ -170,15 +174,10 @@ class MongoProjectionStore:
             return
         written = WrittenDocuments(self._cache)
         try:
-            await _replace_all(self._figures, written.changed("figures", figures, figures_document))
-            await _replace_all(self._details, written.changed("details", figures, details_document))
-            # The My Tasks list first, then the rows: a row's task counts never lead the list it sums.
             listed = [
                 f for f in figures if written.is_new(f.company_id, ("my_tasks", f.company_id), _listing(f))
             ]
             task_writes = batch_my_tasks_writes([(task_view(f), f.tasks) for f in listed])
-            if task_writes:
-                await self._my_tasks.bulk_write(task_writes, ordered=True)
             row_writes: list[Any] = []
             for f in figures:
                 for a in sorted(f.granted_to):
@@ -188,8 +187,12 @@ class MongoProjectionStore:
                 for a in sorted(f.revoked_from):
                     if written.is_new(f.company_id, ("row", a), None):
                         row_writes.append(DeleteOne({"_id": row_id(a, f.company_id)}))
-            if row_writes:
-                await self._rows.bulk_write(row_writes, ordered=True)
+            await together(
+                _replace_all(self._figures, written.changed("figures", figures, figures_document)),
+                _replace_all(self._details, written.changed("details", figures, details_document)),
+                # The My Tasks list first, then the rows: a row's task counts never lead the list it sums.
+                _write_in_turn((self._my_tasks, task_writes), (self._rows, row_writes)),
+            )
         except BaseException:
             self._cache.forget()  # which of the documents MongoDB took is unknown
             raise
@@ -234,6 +237,13 @@ async def _replace_all(collection: AsyncCollection[Document], documents: list[tu
     if documents:
         writes = [ReplaceOne({"_id": key}, doc, upsert=True) for key, doc in documents]
         await collection.bulk_write(writes, ordered=False)
+
+
+async def _write_in_turn(*steps: tuple[AsyncCollection[Document], list[Any]]) -> None:
+    """Ordered bulk writes to each collection, one collection after the other."""
+    for collection, writes in steps:
+        if writes:
+            await collection.bulk_write(writes, ordered=True)
 
 
 def _listing(f: CompanyFigures) -> tuple[CompanyTaskView, tuple[UserTask, ...]]:

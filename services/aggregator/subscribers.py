@@ -24,6 +24,7 @@ from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.repository import ProjectionStore
 from services.aggregator.settings import AggregatorSettings
 from shared.events import HubEvent, decode_event
+from shared.mongo import together
 from shared.topics import ACCESS_EVENTS, COMPANY_RECORDS, COMPANY_SYNC_STATUS, TASKS_EVENTS
 
 log = structlog.get_logger()
@@ -83,8 +84,7 @@ def register_subscribers(
             with metrics.batch_seconds.time():
                 async with write_lock:
                     await fence.check()
-                    await apply_ledger_entries(events, ledger)
-                    await apply_events(events, store, now)
+                    await together(apply_ledger_entries(events, ledger), apply_events(events, store, now))
         except ProjectionsSwappingError:
             store.forget_cached_state()
             log.info("paused_while_projections_are_swapped", events=len(events))
