@@ -143,10 +143,6 @@ class ScriptedConnector:
             raise self.company_errors[company.id]
         return set(self.invoices[company.id]) if feed == "salesInvoices" else set()
 
-    async def ledger_changed_since(self, company: RemoteCompany, since: datetime | None) -> datetime | None:  # noqa: ARG002
-        """The scripted ledger never moves."""
-        return None
-
     async def accounts(self, company: RemoteCompany) -> list[LedgerAccount]:
         """The scripted company's accounts."""
         return list(self.ledger.get(company.id, []))

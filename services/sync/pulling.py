@@ -2,16 +2,19 @@
 
 Each feed (sales invoices, purchase invoices, quotes, orders, credit memos) keeps its own
 watermark: the newest `lastModifiedDateTime` seen and the ids seen at exactly that moment
-(the `ge` filter returns them again; they are not re-sent). Balances and the aged payables report
-have no change marker of their own, so they are re-read when the ledger moved. Deleted records
+(the `ge` filter returns them again; they are not re-sent). Balances and the aged reports have no
+change marker of their own, so they are re-read when the ledger moved: when the G/L entries feed
+brought new entries (or a purchase invoice changed). Deleted records
 show only in a periodic full pass (services/sync/full_pass.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
 from services.sync.connectors.base import FEEDS, ChangedRecord, Connector, Feed, RemoteCompany
 from services.sync.full_pass import Deletions, find_deletions
@@ -47,43 +50,68 @@ async def pull_changes(
     now: datetime,
     full_pass: timedelta = DEFAULT_FULL_PASS,
 ) -> PulledChanges:
-    """Every feed since its watermark; accounts and aged payables too when the ledger or payables moved;
-    every `full_pass`, the ids of every record too, to find those deleted."""
-    fresh: list[ChangedRecord] = []
+    """Every feed since its watermark; accounts and aged reports too when the ledger or payables moved;
+    every `full_pass`, the ids of every record too, to find those deleted.
+
+    After the first feed, the others are asked at the same time (the connector keeps each environment
+    within its budget and its concurrency): a pass takes about three answers' time, not one per feed."""
     marks = dict(state.watermarks)
+    # The first feed alone, as a probe: a client system that is down costs one request's retries, not
+    # one per feed; once it answered, every other feed at the same time.
+    first = await _pull_feed(connector, company, FEEDS[0], marks)
+    *others, ledger, listed = await asyncio.gather(
+        *(_pull_feed(connector, company, feed, marks) for feed in FEEDS[1:]),
+        pull_ledger_entries(connector, company, marks.get(LEDGER_FEED, Watermark())),
+        pull_user_tasks(connector, company, marks.get(USER_TASKS_FEED, Watermark())),
+        return_exceptions=True,
+    )
+    for outcome in (*others, ledger, listed):  # every request has ended; the first feed's failure is told
+        if isinstance(outcome, BaseException):
+            raise outcome
+    entries, marks[LEDGER_FEED] = cast(tuple[list[LedgerEntry], Watermark], ledger)
+    tasks, marks[USER_TASKS_FEED] = cast(tuple[list[ClientUserTask] | None, Watermark], listed)
+    fresh: list[ChangedRecord] = []
     read: dict[Feed, tuple[set[str], bool]] = {}
-    for feed in FEEDS:
-        mark = marks.get(feed, Watermark())
-        records = [r async for page in connector.records_changed_since(company, feed, mark.at) for r in page]
-        fresh += [r for r in records if not mark.already_sent(r.id, r.last_modified_at)]
-        marks[feed] = mark.advanced(records)
-        read[feed] = ({r.id for r in records}, mark.at is None)
+    for feed, (new, mark, ids) in zip(FEEDS, [first, *cast(list[_FeedPull], others)], strict=True):
+        fresh += new
+        read[feed] = (ids, marks.get(feed, Watermark()).at is None)
+        marks[feed] = mark
     deletions = await find_deletions(
         connector, company, state.known_ids, read, state.last_full_pass, now, full_pass
     )
-    entries, marks[LEDGER_FEED] = await pull_ledger_entries(
-        connector, company, marks.get(LEDGER_FEED, Watermark())
-    )
-    tasks, marks[USER_TASKS_FEED] = await pull_user_tasks(
-        connector, company, marks.get(USER_TASKS_FEED, Watermark())
-    )
     ledger_since = state.ledger_mark or now - LEDGER_LOOKBACK
-    ledger_moved = await connector.ledger_changed_since(company, ledger_since)
+    ledger_moved = max((e.last_modified_at for e in entries), default=None)
     if not _balances_may_have_moved(state, fresh, ledger_moved):
         return PulledChanges(
             fresh, marks, ledger_since, ledger_entries=entries, user_tasks=tasks, deletions=deletions
         )
+    accounts, aged_payables, aged_receivables = await asyncio.gather(
+        connector.accounts(company), connector.aged_payables(company), connector.aged_receivables(company)
+    )
     return PulledChanges(
         fresh,
         marks,
-        ledger_moved or ledger_since,
-        accounts=await connector.accounts(company),
-        aged_payables=await connector.aged_payables(company),
+        max(ledger_moved or ledger_since, ledger_since),
+        accounts=accounts,
+        aged_payables=aged_payables,
         ledger_entries=entries,
-        aged_receivables=await connector.aged_receivables(company),
+        aged_receivables=aged_receivables,
         user_tasks=tasks,
         deletions=deletions,
     )
+
+
+_FeedPull = tuple[list[ChangedRecord], Watermark, set[str]]
+
+
+async def _pull_feed(
+    connector: Connector, company: RemoteCompany, feed: Feed, marks: dict[str, Watermark]
+) -> _FeedPull:
+    """A feed's records changed since its watermark and not sent yet, its next watermark, and the ids read."""
+    mark = marks.get(feed, Watermark())
+    records = [r async for page in connector.records_changed_since(company, feed, mark.at) for r in page]
+    fresh = [r for r in records if not mark.already_sent(r.id, r.last_modified_at)]
+    return fresh, mark.advanced(records), {r.id for r in records}
 
 
 def _balances_may_have_moved(

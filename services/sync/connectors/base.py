@@ -72,10 +72,6 @@ class Connector(Protocol):
         """The id of every record the feed holds now (a full pass: an id missing was deleted)."""
         ...
 
-    async def ledger_changed_since(self, company: RemoteCompany, since: datetime | None) -> datetime | None:
-        """The newest G/L entry modification at or after `since`, or None when nothing was posted."""
-        ...
-
     async def accounts(self, company: RemoteCompany) -> list[LedgerAccount]:
         """Every G/L account with its balance."""
         ...

@@ -40,16 +40,6 @@ class BusinessCentralConnector:
         pages = self._client.pages(self._url(company, feed), {"$select": "id"})
         return {str(entity["id"]) async for page in pages for entity in page}
 
-    async def ledger_changed_since(self, company: RemoteCompany, since: datetime | None) -> datetime | None:
-        """The newest G/L entry modification at or after `since`, or None when nothing was posted."""
-        params = {**_since(since), "$select": "id,lastModifiedDateTime"}
-        newest: datetime | None = None
-        async for page in self._client.pages(self._url(company, "generalLedgerEntries"), params):
-            for entry in page:
-                moment = datetime.fromisoformat(str(entry["lastModifiedDateTime"]))
-                newest = moment if newest is None else max(newest, moment)
-        return newest if newest is not None and newest != since else None
-
     async def accounts(self, company: RemoteCompany) -> list[LedgerAccount]:
         """Every G/L account with its balance."""
         return [bc_mapping.ledger_account(company, e) async for e in self._all(company, "accounts")]
