@@ -22,6 +22,7 @@ class InMemorySyncStateStore:
     def __init__(self) -> None:
         self.last_seq: dict[CompanyId, int] = {}
         self.states: dict[CompanyId, CompanySyncState] = {}
+        self.saves = 0
 
     async def reserve_seqs(self, company_id: CompanyId, count: int) -> range:
         """`count` fresh, increasing per-company sequence numbers."""
@@ -36,6 +37,7 @@ class InMemorySyncStateStore:
     async def save(self, company_id: CompanyId, state: CompanySyncState) -> None:
         """Remember the company's sync state."""
         self.states[company_id] = state
+        self.saves += 1
 
 
 @dataclass

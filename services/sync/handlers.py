@@ -108,7 +108,9 @@ async def _sync_company(ctx: SyncContext, company: RemoteCompany, trigger: Trigg
         batch.add(COMPANY_SYNC_STATUS, _succeeded_event(company_id, now, trigger))
     await batch.publish()
     announced_ok = now if announce else state.last_announced_ok
-    await ctx.store.save(company_id, _advance(pulled, profile_digest, grants, announced_ok, snapshots))
+    advanced = _advance(pulled, profile_digest, grants, announced_ok, snapshots)
+    if advanced != state:  # a pass that found nothing leaves the state as it was: no write
+        await ctx.store.save(company_id, advanced)
     return len(pulled.fresh) + len(pulled.deletions.deleted)
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Sequence
 
 import httpx
 import structlog
@@ -16,9 +17,12 @@ from shared.ids import CompanyId
 log = structlog.get_logger()
 
 
-async def sync_connection(ctx: SyncContext, known: dict[str, RemoteCompany]) -> int:
+async def sync_connection(ctx: SyncContext, known: dict[str, RemoteCompany], spread: float = 0.0) -> int:
     """One pass over a client's companies; returns how many records changed. When the company list itself
-    fails, each known row shows it; a company whose changes could not be published fails alone."""
+    fails, each known row shows it; a company whose changes could not be published fails alone.
+
+    With `spread`, the companies start evenly over that many seconds instead of all at once: a poll of
+    a thousand companies is then a steady trickle beside the webhook syncs, not a burst in front of them."""
     try:
         companies = await ctx.connector.list_companies()
     except (ClientSystemError, httpx.HTTPError) as error:
@@ -29,7 +33,11 @@ async def sync_connection(ctx: SyncContext, known: dict[str, RemoteCompany]) -> 
         return 0
     known.clear()
     known.update({c.id: c for c in companies})
-    outcomes = await asyncio.gather(*(sync_company(ctx, c) for c in companies), return_exceptions=True)
+    gap = spread / len(companies) if companies else 0.0
+    outcomes = await asyncio.gather(
+        *(_after(index * gap, sync_company(ctx, c)) for index, c in enumerate(companies)),
+        return_exceptions=True,
+    )
     changed = 0
     for company, outcome in zip(companies, outcomes, strict=True):
         if isinstance(outcome, int):
@@ -51,16 +59,20 @@ async def sync_connection(ctx: SyncContext, known: dict[str, RemoteCompany]) -> 
 async def poll_forever(
     contexts: Sequence[SyncContext], interval_seconds: float, directory: CompanyDirectory | None = None
 ) -> None:
-    """Sync every connection, then wait `interval_seconds`; an unexpected error is logged and retried.
+    """Sync every company of every connection once per `interval_seconds`; an unexpected error is logged
+    and retried. The first pass after start takes every company at once (catching up); later passes
+    spread each connection's companies over the interval.
 
     `contexts` is read afresh on every pass, so connections registered while running join in."""
     directory = directory or CompanyDirectory()
+    spread = 0.0
     while True:
+        started = time.monotonic()
         current = list(contexts)
         for ctx, outcome in zip(
             current,
             await asyncio.gather(
-                *(sync_connection(ctx, directory.known(ctx.connection.client_id)) for ctx in current),
+                *(sync_connection(ctx, directory.known(ctx.connection.client_id), spread) for ctx in current),
                 return_exceptions=True,
             ),
             strict=True,
@@ -69,4 +81,11 @@ async def poll_forever(
                 log.error("sync_pass_failed", client_id=ctx.connection.client_id, exc_info=outcome)
             elif outcome:
                 log.info("sync_pass", client_id=ctx.connection.client_id, changed=outcome)
-        await asyncio.sleep(interval_seconds)
+        spread = interval_seconds
+        await asyncio.sleep(max(0.0, interval_seconds - (time.monotonic() - started)))
+
+
+async def _after(delay: float, sync: Awaitable[int]) -> int:
+    if delay > 0:
+        await asyncio.sleep(delay)
+    return await sync

@@ -214,6 +214,21 @@ async def test_a_second_sync_without_changes_publishes_nothing(world: World) -> 
     assert sorted(changed) == sorted(i.id for i in [*books, boundary])
 
 
+async def test_a_sync_that_found_nothing_does_not_write_its_unchanged_state(world: World) -> None:
+    company = world.connector.add_company(remote_company(), *invoices(2))
+    await world.sync(company)
+    saved = world.store.saves
+    world.clock.advance(SOON)
+
+    await world.sync(company)
+    unchanged_saves = world.store.saves
+    world.connector.put(company, sales_invoice(last_modified_at=world.clock()))
+    await world.sync(company)
+
+    assert unchanged_saves == saved
+    assert world.store.saves == saved + 1, "a pass that found a change moves the watermark"
+
+
 async def test_a_heartbeat_success_is_published_when_nothing_changed_for_a_while(world: World) -> None:
     company = world.connector.add_company(remote_company(), *invoices(2))
     await world.sync(company)

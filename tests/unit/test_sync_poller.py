@@ -3,6 +3,7 @@ the others' changes are published and counted, and its own are sent again by the
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -60,3 +61,35 @@ async def test_a_company_kafka_did_not_acknowledge_fails_alone_and_its_changes_c
     assert changed_after == 2
     stuck_invoices = [e.invoice.id for e in sink.of_type(SalesInvoiceChanged, CompanyId(stuck.id))]
     assert sorted(stuck_invoices) == sorted(connector.invoices[stuck.id]), "each sent once, next pass"
+
+
+@dataclass
+class TimedConnector(ScriptedConnector):
+    """Scripted books that note when each company was first asked for its records."""
+
+    first_asked: dict[str, float] = field(default_factory=dict)
+
+    def records_changed_since(self, company, feed, since):  # type: ignore[no-untyped-def]
+        self.first_asked.setdefault(company.id, time.monotonic())
+        return super().records_changed_since(company, feed, since)
+
+
+async def test_a_spread_pass_starts_its_companies_evenly_over_the_spread_not_at_once() -> None:
+    connector, store, sink = TimedConnector(), InMemorySyncStateStore(), RecordingSink()
+    connection = ClientConnection(
+        client_id="contoso", client_name="Contoso", tenant="t", oauth_client_id="hub", oauth_client_secret="s"
+    )
+    ctx = SyncContext(
+        connection, connector, store, Outbox(store, sink), MovableClock(NOW), timedelta(hours=1)
+    )
+    for name in ("a", "b", "c", "d"):
+        connector.add_company(RemoteCompany(id=name, name=name, web_url=""), sales_invoice())
+
+    started = time.monotonic()
+    changed = await sync_connection(ctx, {}, spread=0.4)
+
+    assert changed == 4, "every company synced in the one pass"
+    offsets = [connector.first_asked[name] - started for name in ("a", "b", "c", "d")]
+    for index, offset in enumerate(offsets):
+        assert offset >= index * 0.1, f"company {index} started {offset:.3f} s in, before its turn"
+    assert offsets[0] < 0.1, "the first company starts at once"
