@@ -1,11 +1,12 @@
 """The pause a replay asks for while it swaps rebuilt projections in (`services/aggregator/replay.py`).
 
-The replay writes `{_id: "swap", token, until}` into `agg_control`. Every aggregator instance checks
-it under its write lock before each batch and each date-rollover pass: while paused it writes and
-commits nothing (the batch is redelivered once the pause ends). A watcher acknowledges the pause
-under the same lock (`{_id: "ack:<instance>", token}`), so once an instance has acknowledged, none
-of its writes is in flight and none starts until the pause ends. `until` is a lease: a replay that
-dies mid-swap cannot stop the aggregator for longer than that.
+The replay writes `{_id: "swap", token, until}` into `agg_control`. Every instance's watcher reads it
+under the instance's write lock (every half second) and acknowledges a pause under that same lock
+(`{_id: "ack:<instance>", token}`); from then on the instance's check before each batch and each
+date-rollover pass refuses (the batch is redelivered once the pause ends), without asking the
+database. So once an instance has acknowledged, none of its writes is in flight and none starts
+until the pause ends; the replay swaps only after every instance acknowledged. `until` is a lease:
+a replay that dies mid-swap cannot stop the aggregator for longer than that.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ class SwapFence:
         self._control = db[CONTROL_COLLECTION]
         self._instance = instance
         self._now = now
+        self._seen: SwapPause | None = None
+        self._looked = False
 
     async def pause(self) -> SwapPause | None:
         """The pause in force now, if any."""
@@ -51,15 +54,22 @@ class SwapFence:
         return SwapPause(doc["token"], doc["until"])
 
     async def check(self) -> None:
-        """Raise ProjectionsSwappingError while a pause is in force (call it holding the write lock)."""
-        if await self.pause() is not None:
+        """Raise ProjectionsSwappingError while the pause this instance acknowledged is in force (call it
+        holding the write lock). Once the watcher has looked, no I/O: a batch does not wait on the
+        database to learn there is no pause. Before its first look (an instance just started, maybe in
+        the middle of a swap), the check looks itself."""
+        if not self._looked:
+            await self.acknowledge()
+        if self._seen is not None and self._seen.until > self._now():
             raise ProjectionsSwappingError(
                 "projections are being swapped by a replay; retrying after the pause"
             )
 
     async def acknowledge(self) -> bool:
-        """Record that this instance has seen the pause in force (call it holding the write lock)."""
+        """Read the pause in force and, if there is one, record that this instance has seen it and will
+        hold every write until it ends (call it holding the write lock)."""
         pause = await self.pause()
+        self._seen, self._looked = pause, True
         if pause is None:
             return False
         await self._control.replace_one(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from pymongo import InsertOne, ReplaceOne
 from pymongo.asynchronous.collection import AsyncCollection
@@ -105,24 +105,28 @@ class MongoLedgerStore:
         await self._days.create_index([("company_id", 1), ("month", 1)])
 
     async def add_entries(self, events: Sequence[LedgerEntriesPosted]) -> None:
-        """Insert new entries (duplicates ignored), then replace the touched buckets' daily totals."""
+        """Insert new entries (duplicates ignored) while reading what the touched buckets held, then
+        replace their daily totals, derived from both (an entry already stored counts once)."""
         documents = [entry_document(e.company_id, entry) for e in events for entry in e.entries]
-        await _insert_new(self._entries, documents)
-        touched = sorted({(d["company_id"], *d["bucket"].split("|")) for d in documents})
-        await self._derive([(CompanyId(c), account, month) for c, account, month in touched])
-
-    async def _derive(self, buckets: Sequence[Bucket]) -> None:
-        by_company: dict[CompanyId, list[str]] = {}
-        for company_id, account, month in buckets:
-            by_company.setdefault(company_id, []).append(f"{account}|{month}")
+        by_company: dict[CompanyId, dict[str, list[Document]]] = {}
+        for document in documents:
+            buckets = by_company.setdefault(CompanyId(document["company_id"]), {})
+            buckets.setdefault(document["bucket"], []).append(document)
+        gate = asyncio.Semaphore(READS_AT_ONCE)
+        inserted, *stored = await asyncio.gather(
+            _insert_new(self._entries, documents),
+            *(self._entries_of(c, sorted(buckets), gate) for c, buckets in by_company.items()),
+            return_exceptions=True,
+        )
+        for outcome in (inserted, *stored):  # every command has ended; now a failure may be told
+            if isinstance(outcome, BaseException):
+                raise outcome
         months: list[ReplaceOne[Any]] = []
         days: list[ReplaceOne[Any]] = []
-        gate = asyncio.Semaphore(READS_AT_ONCE)
-        stored = await asyncio.gather(*(self._entries_of(c, keys, gate) for c, keys in by_company.items()))
-        for company_id, grouped in zip(by_company, stored, strict=True):
-            for key, entries in grouped.items():
+        for (company_id, batch), held in zip(by_company.items(), stored, strict=True):
+            for key, entries in cast(dict[str, list[Document]], held).items():
                 account, month = key.split("|")
-                totals, daily = month_documents((company_id, account, month), entries)
+                totals, daily = month_documents((company_id, account, month), _union(entries, batch[key]))
                 where = {"_id": bucket_id(company_id, account, month)}
                 months.append(ReplaceOne(where, totals, upsert=True))
                 days.append(ReplaceOne(where, daily, upsert=True))
@@ -141,6 +145,14 @@ class MongoLedgerStore:
             async for entry in self._entries.find(query, {"bucket": 1, "day": 1, "debit": 1, "credit": 1}):
                 grouped[entry["bucket"]].append(entry)
         return grouped
+
+
+def _union(stored: list[Document], batch: list[Document]) -> list[Document]:
+    """A bucket's entries: those stored (read while the batch was inserted, so some of the batch may be
+    among them) and the batch's others, each entry once by its `_id`."""
+    entries = {d["_id"]: d for d in reversed(batch)}  # an entry twice in the batch: its first copy
+    entries.update({d["_id"]: d for d in stored})  # what is stored is what counts
+    return list(entries.values())
 
 
 async def _insert_new(collection: AsyncCollection[Document], documents: list[Document]) -> None:

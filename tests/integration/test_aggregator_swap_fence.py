@@ -10,13 +10,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry
 from pymongo.asynchronous.database import AsyncDatabase
 
 from deploy.local.kafka import KafkaServer
 from deploy.local.mongo import MongoServer
-from services.aggregator.fence import acknowledged_by, ask_pause, lease, resume
+from services.aggregator.fence import (
+    ProjectionsSwappingError,
+    SwapFence,
+    acknowledged_by,
+    ask_pause,
+    lease,
+    resume,
+)
 from services.aggregator.offsets import committed_offsets, group_members
-from shared.mongo import Document
+from shared.mongo import Document, connect, database
+from shared.mongo_metrics import MongoCommandMetrics
 from tests.aggregator_load import AggregatorProcess, aggregator_settings, interleaved, lag, publish
 from tests.waiting import eventually
 
@@ -56,3 +65,55 @@ async def test_paused_aggregator_writes_and_commits_nothing_until_resumed(
     await resume(mongo_db)
     await eventually(lambda: lag(kafka_server, group), lambda behind: behind == 0, within=120)
     assert await mongo_db["company_figures"].count_documents({}) == figures + 5
+
+
+def _control_reads(registry: CollectorRegistry) -> float:
+    labels = {"command": "find", "collection": "agg_control", "outcome": "ok"}
+    return registry.get_sample_value("hub_mongo_command_seconds_count", labels) or 0.0
+
+
+async def test_a_fresh_instance_looks_for_a_pause_itself_before_its_first_batch(
+    mongo_server: MongoServer,
+) -> None:
+    registry = CollectorRegistry()
+    client = connect(mongo_server.url, app_name="tests", listeners=[MongoCommandMetrics(registry)])
+    try:
+        db = database(client, f"test_{uuid.uuid4().hex[:12]}")
+        await ask_pause(db, "t-start", lease(datetime.now(UTC), 60))
+        fence = SwapFence(db, "fresh", lambda: datetime.now(UTC))
+
+        with pytest.raises(ProjectionsSwappingError):
+            await fence.check()  # started in the middle of a swap: it must not write
+
+        assert await acknowledged_by(db, "t-start") == {"fresh"}
+    finally:
+        await client.close()
+
+
+async def test_once_the_watcher_has_looked_a_batch_check_asks_the_database_nothing(
+    mongo_server: MongoServer,
+) -> None:
+    registry = CollectorRegistry()
+    client = connect(mongo_server.url, app_name="tests", listeners=[MongoCommandMetrics(registry)])
+    try:
+        db = database(client, f"test_{uuid.uuid4().hex[:12]}")
+        fence = SwapFence(db, "live", lambda: datetime.now(UTC))
+        assert not await fence.acknowledge()  # the watcher's look: no pause
+        reads = _control_reads(registry)
+
+        for _ in range(5):
+            await fence.check()
+        no_reads = _control_reads(registry) == reads
+
+        await ask_pause(db, "t-live", lease(datetime.now(UTC), 60))
+        await fence.check()  # not seen yet: writes go on until the watcher acknowledges
+        assert await fence.acknowledge()
+        with pytest.raises(ProjectionsSwappingError):
+            await fence.check()
+        await resume(db)
+        assert not await fence.acknowledge()
+        await fence.check()  # the pause ended: writes resume
+    finally:
+        await client.close()
+
+    assert no_reads

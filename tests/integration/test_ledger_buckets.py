@@ -55,3 +55,25 @@ async def test_redelivered_and_overlapping_entries_are_counted_once(
 
 async def test_a_company_with_no_synced_accounts_has_no_books(mongo_db: AsyncDatabase[Document]) -> None:
     assert await load_books(mongo_db, "nobody", "Nobody Ltd", frozenset()) is None
+
+
+async def test_an_entry_twice_in_one_batch_that_was_never_stored_counts_once(
+    mongo_db: AsyncDatabase[Document],
+) -> None:
+    store = MongoLedgerStore(mongo_db)
+    await store.create_indexes()
+    once, twice = CompanyId(f"c-{uuid.uuid4().hex[:8]}"), CompanyId(f"c-{uuid.uuid4().hex[:8]}")
+    entries = ledger_entries()[:50]
+
+    await apply_ledger_entries([posted(once, 1, entries)], store)
+    await apply_ledger_entries([posted(twice, 1, entries), posted(twice, 2, entries[10:30])], store)
+
+    months = {
+        company: sorted(
+            (d["account"], d["month"], d["debit"], d["credit"])
+            for d in await mongo_db["agg_ledger_months"].find({"company_id": company}).to_list()
+        )
+        for company in (once, twice)
+    }
+    assert months[once]
+    assert months[twice] == months[once]
