@@ -62,7 +62,11 @@ class SyncSettings(BaseSettings):
         description="a file holding that JSON list instead (a mounted Secret; no size limit, where one "
         "environment variable holds at most 128 KiB)",
     )
-    poll_interval_seconds: float = Field(default=1.0, gt=0)
+    poll_interval_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="each company is polled once per interval (after the first pass, spread evenly over it)",
+    )
     heartbeat_seconds: float = Field(
         default=60.0, gt=0, description="re-announce a good sync at least this often"
     )
