@@ -6,6 +6,7 @@ the mutator, then the mixed load (the mutator stopped). Each is also runnable al
 from __future__ import annotations
 
 import asyncio
+import os
 import tempfile
 from pathlib import Path
 
@@ -17,8 +18,9 @@ from deploy.local.stack import start_stack
 def main() -> None:
     """Freshness, then mixed load, on one stack; records both."""
     baseline_mib = bare_interpreter_mib()
+    kept = os.environ.get("BENCH_WORK_DIR")  # keeps the stack's logs; a temporary directory otherwise
     with tempfile.TemporaryDirectory(prefix="bench-at-scale-") as work:
-        stack = start_stack(Path(work), freshness_at_scale.options())
+        stack = start_stack(Path(kept or work), freshness_at_scale.options())
         try:
             fresh, round_trips = freshness_at_scale.run_on(stack)
             freshness_at_scale.save(fresh, round_trips, freshness_at_scale.command("at_scale"))
