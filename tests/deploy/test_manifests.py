@@ -15,7 +15,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from importlib.util import find_spec
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -202,6 +202,22 @@ def test_no_secret_is_committed_and_credentials_come_from_secret_references(
         assert mongo_url["valueFrom"]["secretKeyRef"]["name"] == "hub-mongodb-connection"
     users = named(objects, "MongoDBCommunity", "hub-mongodb")["spec"]["users"]
     assert [u["connectionStringSecretName"] for u in users] == ["hub-mongodb-connection"]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_sync_reads_its_connections_from_the_mounted_secret_file_not_a_variable(
+    rendering: Rendering, overlay: str
+) -> None:
+    objects = rendering.overlays[overlay]
+    deployment = named(objects, "Deployment", "sync")
+    variables = {e["name"]: e for e in container(deployment)["env"]} | environment(objects, deployment)
+    assert "SYNC_CONNECTIONS" not in variables, "a variable holds at most 128 KiB: about 100 connections"
+    path = PurePosixPath(variables["SYNC_CONNECTIONS_FILE"]["value"])
+    mount = next(m for m in container(deployment)["volumeMounts"] if m["mountPath"] == str(path.parent))
+    assert mount["readOnly"] is True
+    volume = next(v for v in deployment["spec"]["template"]["spec"]["volumes"] if v["name"] == mount["name"])
+    assert volume["secret"]["secretName"] == "hub-sync-connections"
+    assert {"key": "connections.json", "path": path.name} in volume["secret"]["items"]
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
