@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -67,53 +69,53 @@ async def test_paused_aggregator_writes_and_commits_nothing_until_resumed(
     assert await mongo_db["company_figures"].count_documents({}) == figures + 5
 
 
-def _control_reads(registry: CollectorRegistry) -> float:
-    labels = {"command": "find", "collection": "agg_control", "outcome": "ok"}
-    return registry.get_sample_value("hub_mongo_command_seconds_count", labels) or 0.0
+@dataclass
+class Watched:
+    """A fresh database reached through a client whose MongoDB commands are counted."""
+
+    db: AsyncDatabase[Document]
+    registry: CollectorRegistry
+
+    def control_reads(self) -> float:
+        """How many finds `agg_control` has answered so far."""
+        labels = {"command": "find", "collection": "agg_control", "outcome": "ok"}
+        return self.registry.get_sample_value("hub_mongo_command_seconds_count", labels) or 0.0
 
 
-async def test_a_fresh_instance_looks_for_a_pause_itself_before_its_first_batch(
-    mongo_server: MongoServer,
-) -> None:
+@pytest.fixture
+async def watched(mongo_server: MongoServer) -> AsyncIterator[Watched]:
     registry = CollectorRegistry()
     client = connect(mongo_server.url, app_name="tests", listeners=[MongoCommandMetrics(registry)])
     try:
-        db = database(client, f"test_{uuid.uuid4().hex[:12]}")
-        await ask_pause(db, "t-start", lease(datetime.now(UTC), 60))
-        fence = SwapFence(db, "fresh", lambda: datetime.now(UTC))
-
-        with pytest.raises(ProjectionsSwappingError):
-            await fence.check()  # started in the middle of a swap: it must not write
-
-        assert await acknowledged_by(db, "t-start") == {"fresh"}
+        yield Watched(database(client, f"test_{uuid.uuid4().hex[:12]}"), registry)
     finally:
         await client.close()
 
 
-async def test_once_the_watcher_has_looked_a_batch_check_asks_the_database_nothing(
-    mongo_server: MongoServer,
-) -> None:
-    registry = CollectorRegistry()
-    client = connect(mongo_server.url, app_name="tests", listeners=[MongoCommandMetrics(registry)])
-    try:
-        db = database(client, f"test_{uuid.uuid4().hex[:12]}")
-        fence = SwapFence(db, "live", lambda: datetime.now(UTC))
-        assert not await fence.acknowledge()  # the watcher's look: no pause
-        reads = _control_reads(registry)
+async def test_a_fresh_instance_looks_for_a_pause_itself_before_its_first_batch(watched: Watched) -> None:
+    await ask_pause(watched.db, "t-start", lease(datetime.now(UTC), 60))
+    fence = SwapFence(watched.db, "fresh", lambda: datetime.now(UTC))
 
-        for _ in range(5):
-            await fence.check()
-        no_reads = _control_reads(registry) == reads
+    with pytest.raises(ProjectionsSwappingError):
+        await fence.check()  # started in the middle of a swap: it must not write
 
-        await ask_pause(db, "t-live", lease(datetime.now(UTC), 60))
-        await fence.check()  # not seen yet: writes go on until the watcher acknowledges
-        assert await fence.acknowledge()
-        with pytest.raises(ProjectionsSwappingError):
-            await fence.check()
-        await resume(db)
-        assert not await fence.acknowledge()
-        await fence.check()  # the pause ended: writes resume
-    finally:
-        await client.close()
+    assert await acknowledged_by(watched.db, "t-start") == {"fresh"}
 
-    assert no_reads
+
+async def test_once_the_watcher_has_looked_a_batch_check_asks_the_database_nothing(watched: Watched) -> None:
+    fence = SwapFence(watched.db, "live", lambda: datetime.now(UTC))
+    assert not await fence.acknowledge()  # the watcher's look: no pause
+    reads = watched.control_reads()
+
+    for _ in range(5):
+        await fence.check()
+    assert watched.control_reads() == reads
+
+    await ask_pause(watched.db, "t-live", lease(datetime.now(UTC), 60))
+    await fence.check()  # not seen yet: writes go on until the watcher acknowledges
+    assert await fence.acknowledge()
+    with pytest.raises(ProjectionsSwappingError):
+        await fence.check()
+    await resume(watched.db)
+    assert not await fence.acknowledge()
+    await fence.check()  # the pause ended: writes resume

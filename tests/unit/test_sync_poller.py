@@ -34,14 +34,19 @@ class UnacknowledgingSink(RecordingSink):
         await super().publish(topic, events)
 
 
-async def test_a_company_kafka_did_not_acknowledge_fails_alone_and_its_changes_come_next_pass() -> None:
-    connector, store, sink = ScriptedConnector(), InMemorySyncStateStore(), UnacknowledgingSink()
+def context(connector: ScriptedConnector, store: InMemorySyncStateStore, sink: RecordingSink) -> SyncContext:
+    """One client connection over scripted books, publishing to `sink`."""
     connection = ClientConnection(
         client_id="contoso", client_name="Contoso", tenant="t", oauth_client_id="hub", oauth_client_secret="s"
     )
-    ctx = SyncContext(
+    return SyncContext(
         connection, connector, store, Outbox(store, sink), MovableClock(NOW), timedelta(hours=1)
     )
+
+
+async def test_a_company_kafka_did_not_acknowledge_fails_alone_and_its_changes_come_next_pass() -> None:
+    connector, store, sink = ScriptedConnector(), InMemorySyncStateStore(), UnacknowledgingSink()
+    ctx = context(connector, store, sink)
     first, stuck, third = (
         connector.add_company(RemoteCompany(id=name, name=name, web_url=""), sales_invoice(), sales_invoice())
         for name in ("first", "stuck", "third")
@@ -76,12 +81,7 @@ class TimedConnector(ScriptedConnector):
 
 async def test_a_spread_pass_starts_its_companies_evenly_over_the_spread_not_at_once() -> None:
     connector, store, sink = TimedConnector(), InMemorySyncStateStore(), RecordingSink()
-    connection = ClientConnection(
-        client_id="contoso", client_name="Contoso", tenant="t", oauth_client_id="hub", oauth_client_secret="s"
-    )
-    ctx = SyncContext(
-        connection, connector, store, Outbox(store, sink), MovableClock(NOW), timedelta(hours=1)
-    )
+    ctx = context(connector, store, sink)
     for name in ("a", "b", "c", "d"):
         connector.add_company(RemoteCompany(id=name, name=name, web_url=""), sales_invoice())
 
