@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -16,18 +15,6 @@ from pymongo.asynchronous.database import AsyncDatabase
 Document = dict[str, Any]
 T = TypeVar("T")
 IN_CHUNK = 32
-
-
-async def together(*commands: Awaitable[Any]) -> None:
-    """Send independent commands at once and return when every one has finished; the first failure is
-    raised only then, so no write is still in flight when a caller reacts to it.
-
-    A shared server answers each connection in turn: commands sent one after another each wait out
-    the whole queue, commands sent together wait it out once."""
-    outcomes = await asyncio.gather(*commands, return_exceptions=True)
-    for outcome in outcomes:
-        if isinstance(outcome, BaseException):
-            raise outcome
 
 
 def in_chunks(values: Sequence[T]) -> Iterator[list[T]]:

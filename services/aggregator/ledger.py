@@ -21,9 +21,10 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
+from shared.concurrency import together
 from shared.events import HubEvent, LedgerEntriesPosted
 from shared.ids import CompanyId
-from shared.mongo import Document, together
+from shared.mongo import Document
 from shared.records import LedgerEntry
 
 ENTRIES_COLLECTION = "agg_ledger_entries"
@@ -113,14 +114,10 @@ class MongoLedgerStore:
             buckets = by_company.setdefault(CompanyId(document["company_id"]), {})
             buckets.setdefault(document["bucket"], []).append(document)
         gate = asyncio.Semaphore(READS_AT_ONCE)
-        inserted, *stored = await asyncio.gather(
+        _, *stored = await together(
             _insert_new(self._entries, documents),
             *(self._entries_of(c, sorted(buckets), gate) for c, buckets in by_company.items()),
-            return_exceptions=True,
         )
-        for outcome in (inserted, *stored):  # every command has ended; now a failure may be told
-            if isinstance(outcome, BaseException):
-                raise outcome
         months: list[ReplaceOne[Any]] = []
         days: list[ReplaceOne[Any]] = []
         for (company_id, batch), held in zip(by_company.items(), stored, strict=True):

@@ -10,7 +10,6 @@ MongoDB accepted, and from MongoDB for companies not in it.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
@@ -36,8 +35,9 @@ from services.aggregator.guarded import GuardedUpsert
 from services.aggregator.projections import CompanyFigures, CompanyState, FigureDate
 from services.aggregator.state_cache import CompanyStateCache, StateKind, StoredDocuments
 from services.aggregator.tasks import CompanyTaskView, batch_my_tasks_writes, task_write, tasks_from_documents
+from shared.concurrency import together
 from shared.ids import CompanyId
-from shared.mongo import Document, in_chunks, together
+from shared.mongo import Document, in_chunks
 from shared.records import UserTask
 
 DUPLICATE_KEY = 11000
@@ -151,7 +151,7 @@ class MongoProjectionStore:
     async def _read_documents(self, ids: list[CompanyId]) -> StoredDocuments:
         if not ids:
             return StoredDocuments([], [], [], [], [])
-        profiles, statuses, records, grants, tasks = await asyncio.gather(
+        profiles, statuses, records, grants, tasks = await together(
             _find_in(self._companies, "_id", ids),
             _find_in(self._statuses, "_id", ids),
             _find_in(self._records, "company_id", ids, {"relevant": True}),

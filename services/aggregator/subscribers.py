@@ -23,8 +23,8 @@ from services.aggregator.ledger import LedgerStore, apply_ledger_entries
 from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.repository import ProjectionStore
 from services.aggregator.settings import AggregatorSettings
+from shared.concurrency import together
 from shared.events import HubEvent, decode_event
-from shared.mongo import together
 from shared.topics import ACCESS_EVENTS, COMPANY_RECORDS, COMPANY_SYNC_STATUS, TASKS_EVENTS
 
 log = structlog.get_logger()

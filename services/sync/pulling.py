@@ -21,6 +21,7 @@ from services.sync.full_pass import Deletions, find_deletions
 from services.sync.ledger_feed import LEDGER_FEED, pull_ledger_entries
 from services.sync.repository import CompanySyncState, Watermark
 from services.sync.task_feed import USER_TASKS_FEED, pull_user_tasks
+from shared.concurrency import together
 from shared.records import AgedBalance, ClientUserTask, LedgerAccount, LedgerEntry, PurchaseInvoice
 
 DEFAULT_FULL_PASS = timedelta(hours=1)
@@ -59,15 +60,11 @@ async def pull_changes(
     # The first feed alone, as a probe: a client system that is down costs one request's retries, not
     # one per feed; once it answered, every other feed at the same time.
     first = await _pull_feed(connector, company, FEEDS[0], marks)
-    *others, ledger, listed = await asyncio.gather(
+    *others, ledger, listed = await together(  # a failure is told once all ended: the first feed's
         *(_pull_feed(connector, company, feed, marks) for feed in FEEDS[1:]),
         pull_ledger_entries(connector, company, marks.get(LEDGER_FEED, Watermark())),
         pull_user_tasks(connector, company, marks.get(USER_TASKS_FEED, Watermark())),
-        return_exceptions=True,
     )
-    for outcome in (*others, ledger, listed):  # every request has ended; the first feed's failure is told
-        if isinstance(outcome, BaseException):
-            raise outcome
     entries, marks[LEDGER_FEED] = cast(tuple[list[LedgerEntry], Watermark], ledger)
     tasks, marks[USER_TASKS_FEED] = cast(tuple[list[ClientUserTask] | None, Watermark], listed)
     fresh: list[ChangedRecord] = []

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from shared.mongo import together
+from shared.concurrency import together
 
 
 async def test_every_command_finishes_before_the_first_failure_is_raised() -> None:
@@ -39,3 +39,20 @@ async def test_commands_run_at_the_same_time() -> None:
     await together(command(), command(), command())
 
     assert most == 3
+
+
+async def test_results_come_back_in_argument_order_whichever_ends_first() -> None:
+    async def after(seconds: float, value: str) -> str:
+        await asyncio.sleep(seconds)
+        return value
+
+    assert await together(after(0.03, "slow"), after(0.0, "quick")) == ["slow", "quick"]
+
+
+async def test_the_first_failure_in_argument_order_is_told_not_the_first_to_happen() -> None:
+    async def fails(seconds: float, name: str) -> None:
+        await asyncio.sleep(seconds)
+        raise ValueError(name)
+
+    with pytest.raises(ValueError, match="salesInvoices"):
+        await together(fails(0.03, "salesInvoices"), fails(0.0, "purchaseInvoices"))
