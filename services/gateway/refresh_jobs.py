@@ -103,8 +103,8 @@ class RefreshJobStore:
 
     async def create(
         self, job_id: str, owner: AccountantId, scope: Scope, rows: Sequence[Document], now: datetime
-    ) -> None:
-        """Remember a new job over these dashboard rows."""
+    ) -> RefreshJob:
+        """Remember a new job over these dashboard rows; returns it as created (every company pending)."""
         companies = [
             {
                 "company_id": r["company_id"],
@@ -113,16 +113,16 @@ class RefreshJobStore:
             }
             for r in rows
         ]
-        await self._jobs.insert_one(
-            {
-                "_id": job_id,
-                "owner": owner,
-                "scope": scope,
-                "request_key": request_key(scope, [c["company_id"] for c in companies]),
-                "created_at": now,
-                "companies": companies,
-            }
-        )
+        doc: Document = {
+            "_id": job_id,
+            "owner": owner,
+            "scope": scope,
+            "request_key": request_key(scope, [c["company_id"] for c in companies]),
+            "created_at": now,
+            "companies": companies,
+        }
+        await self._jobs.insert_one(doc)
+        return self._job(doc, {}, now)
 
     async def claim(
         self, job_id: str, owner: AccountantId, scope: Scope, company_ids: Sequence[str], now: datetime
