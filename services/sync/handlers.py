@@ -43,6 +43,8 @@ class Trigger:
 
     correlation_id: str
     causation_id: str | None = None
+    notified: frozenset[str] | None = None
+    """The entity sets a change notification named: the pass pulls only those (None: everything)."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,8 @@ async def _sync_company(ctx: SyncContext, company: RemoteCompany, trigger: Trigg
     company_id = CompanyId(company.id)
     state = await ctx.store.load(company_id)
     try:
-        pulled = await pull_changes(ctx.connector, company, state, ctx.now(), ctx.full_pass)
+        notified = trigger.notified if trigger is not None else None
+        pulled = await pull_changes(ctx.connector, company, state, ctx.now(), ctx.full_pass, notified)
     except (ClientSystemError, httpx.HTTPError) as error:
         await report_failure(ctx, company_id, state, failure_reason(error), trigger)
         return None

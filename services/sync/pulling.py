@@ -11,9 +11,10 @@ show only in a periodic full pass (services/sync/full_pass.py).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import cast
 
 from services.sync.connectors.base import FEEDS, ChangedRecord, Connector, Feed, RemoteCompany
@@ -50,26 +51,40 @@ async def pull_changes(
     state: CompanySyncState,
     now: datetime,
     full_pass: timedelta = DEFAULT_FULL_PASS,
+    notified: frozenset[str] | None = None,
 ) -> PulledChanges:
     """Every feed since its watermark; accounts and aged reports too when the ledger or payables moved;
     every `full_pass`, the ids of every record too, to find those deleted.
 
     After the first feed, the others are asked at the same time (the connector keeps each environment
-    within its budget and its concurrency): a pass takes about three answers' time, not one per feed."""
+    within its budget and its concurrency): a pass takes about three answers' time, not one per feed.
+
+    `notified` (the entity sets a change notification named) narrows the pass to those feeds, and to
+    the G/L entries only when they were named: the other feeds keep their watermarks for their own
+    notification or the next poll. A company's first pull and a due full pass still read everything."""
     marks = dict(state.watermarks)
-    # The first feed alone, as a probe: a client system that is down costs one request's retries, not
-    # one per feed; once it answered, every other feed at the same time.
-    first = await _pull_feed(connector, company, FEEDS[0], marks)
-    *others, ledger, listed = await together(  # a failure is told once all ended: the first feed's
-        *(_pull_feed(connector, company, feed, marks) for feed in FEEDS[1:]),
-        pull_ledger_entries(connector, company, marks.get(LEDGER_FEED, Watermark())),
-        pull_user_tasks(connector, company, marks.get(USER_TASKS_FEED, Watermark())),
-    )
-    entries, marks[LEDGER_FEED] = cast(tuple[list[LedgerEntry], Watermark], ledger)
-    tasks, marks[USER_TASKS_FEED] = cast(tuple[list[ClientUserTask] | None, Watermark], listed)
+    feeds, ask_ledger, ask_tasks = _what_to_ask(state, now, full_pass, notified)
+    asks: list[Callable[[], Awaitable[object]]] = [
+        partial(_pull_feed, connector, company, feed, marks) for feed in feeds
+    ]
+    if ask_ledger:
+        asks.append(partial(pull_ledger_entries, connector, company, marks.get(LEDGER_FEED, Watermark())))
+    if ask_tasks:
+        asks.append(partial(pull_user_tasks, connector, company, marks.get(USER_TASKS_FEED, Watermark())))
+    # The first ask alone, as a probe: a client system that is down costs one request's retries, not
+    # one per feed; once it answered, every other ask at the same time (a failure is told once all
+    # ended, the first in order: the row names the first feed that failed).
+    first = await asks[0]()
+    answers = [first, *await together(*(ask() for ask in asks[1:]))]
+    tasks: list[ClientUserTask] | None = None
+    if ask_tasks:
+        tasks, marks[USER_TASKS_FEED] = cast(tuple[list[ClientUserTask] | None, Watermark], answers.pop())
+    entries: list[LedgerEntry] = []
+    if ask_ledger:
+        entries, marks[LEDGER_FEED] = cast(tuple[list[LedgerEntry], Watermark], answers.pop())
     fresh: list[ChangedRecord] = []
     read: dict[Feed, tuple[set[str], bool]] = {}
-    for feed, (new, mark, ids) in zip(FEEDS, [first, *cast(list[_FeedPull], others)], strict=True):
+    for feed, (new, mark, ids) in zip(feeds, cast(list[_FeedPull], answers), strict=True):
         fresh += new
         read[feed] = (ids, marks.get(feed, Watermark()).at is None)
         marks[feed] = mark
@@ -99,6 +114,21 @@ async def pull_changes(
 
 
 _FeedPull = tuple[list[ChangedRecord], Watermark, set[str]]
+
+
+def _what_to_ask(
+    state: CompanySyncState, now: datetime, full_pass: timedelta, notified: frozenset[str] | None
+) -> tuple[tuple[Feed, ...], bool, bool]:
+    """The feeds to ask, and whether to ask the G/L entries and the user tasks (which no notification
+    covers: a narrowed pass leaves them to the poll)."""
+    full_pass_due = state.last_full_pass is None or now - state.last_full_pass >= full_pass
+    if notified is None or state.ledger_mark is None or full_pass_due:
+        return FEEDS, True, True
+    feeds = tuple(feed for feed in FEEDS if feed in notified)
+    ask_ledger = LEDGER_FEED in notified
+    if not feeds and not ask_ledger:  # named nothing sync reads: a full pass is the safe answer
+        return FEEDS, True, True
+    return feeds, ask_ledger, False
 
 
 async def _pull_feed(

@@ -29,9 +29,10 @@ class RefreshHandler:
     outbox: Outbox
     now: Clock
 
-    async def __call__(self, command: RefreshRequested) -> None:
-        """Sync now; a company no connection lists gets a failed status with the reason."""
-        trigger = Trigger(command.correlation_id, str(command.command_id))
+    async def __call__(self, command: RefreshRequested, notified: frozenset[str] | None = None) -> None:
+        """Sync now (only the `notified` entity sets, when a change notification named them); a company
+        no connection lists gets a failed status with the reason."""
+        trigger = Trigger(command.correlation_id, str(command.command_id), notified)
         found = self._find(command.company_id) or await self._find_after_listing(command.company_id)
         if found is None:
             log.info("refresh_of_unknown_company", company_id=command.company_id)

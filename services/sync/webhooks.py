@@ -26,6 +26,8 @@ from shared.ids import CompanyId
 log = structlog.get_logger()
 PATH = "/webhooks/business-central"
 _COMPANY = re.compile(r"companies\((?P<id>[0-9a-fA-F-]{36})\)")
+_ENTITY_SET = re.compile(r"companies\([0-9a-fA-F-]{36}\)/(?P<entity_set>[A-Za-z]+)")
+"""A notice names the entity set, and often the record: `.../companies(<id>)/salesInvoices(<id>)`."""
 
 
 class Notice(BaseModel):
@@ -46,37 +48,38 @@ class Notifications(BaseModel):
 
 
 class WebhookSyncs:
-    """Runs one background sync per notified company; notices arriving while a company's sync runs
-    coalesce into one more pass after it (so no change is missed, and none is pulled twice)."""
+    """Runs one background sync per notified company, of the entity sets notified; notices arriving
+    while a company's sync runs coalesce into one more pass after it, of every entity set they named
+    (so no change is missed, and none is pulled twice)."""
 
-    def __init__(self, refresh: Callable[[RefreshRequested], Awaitable[None]]) -> None:
+    def __init__(self, refresh: Callable[[RefreshRequested, frozenset[str] | None], Awaitable[None]]) -> None:
         self._refresh = refresh
         self._running: set[CompanyId] = set()
-        self._again: set[CompanyId] = set()
+        self._again: dict[CompanyId, frozenset[str] | None] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def request(self, company_id: CompanyId, correlation_id: str) -> None:
-        """Sync the company soon (never blocks the caller)."""
+    def request(self, company_id: CompanyId, correlation_id: str, notified: frozenset[str] | None) -> None:
+        """Sync the company soon, pulling the `notified` entity sets (None: all); never blocks the caller."""
         if company_id in self._running:
-            self._again.add(company_id)
+            self._again[company_id] = _union(self._again.get(company_id, frozenset()), notified)
             return
         self._running.add(company_id)
-        task = asyncio.get_running_loop().create_task(self._run(company_id, correlation_id))
+        task = asyncio.get_running_loop().create_task(self._run(company_id, correlation_id, notified))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _run(self, company_id: CompanyId, correlation_id: str) -> None:
+    async def _run(self, company_id: CompanyId, correlation_id: str, notified: frozenset[str] | None) -> None:
         try:
             while True:
-                self._again.discard(company_id)
                 try:
                     await self._refresh(
-                        RefreshRequested(company_id=company_id, correlation_id=correlation_id)
+                        RefreshRequested(company_id=company_id, correlation_id=correlation_id), notified
                     )
                 except Exception:
                     log.exception("webhook_sync_failed", company_id=company_id)
                 if company_id not in self._again:
                     return
+                notified = self._again.pop(company_id)
         finally:
             self._running.discard(company_id)
 
@@ -103,7 +106,7 @@ def webhook_router(client_state: SecretStr, syncs: WebhookSyncs) -> APIRouter:
             first = error.errors(include_url=False)[0]
             where = ".".join(str(part) for part in first["loc"]) or "body"
             return _problem(400, f"not a Business Central notification: {where}: {first['msg']}", where)
-        companies: dict[CompanyId, str] = {}
+        companies: dict[CompanyId, tuple[str, frozenset[str] | None]] = {}
         secret = client_state.get_secret_value()
         for index, notice in enumerate(notifications.value):
             if not secret or not secrets.compare_digest(notice.client_state.encode(), secret.encode()):
@@ -119,12 +122,27 @@ def webhook_router(client_state: SecretStr, syncs: WebhookSyncs) -> APIRouter:
                 return _problem(
                     400, f"resource names no company: {notice.resource!r}", f"value.{index}.resource"
                 )
-            companies.setdefault(CompanyId(match["id"]), f"webhook:{notice.subscription_id}")
-        for company_id, correlation_id in companies.items():
-            syncs.request(company_id, correlation_id)
+            company_id = CompanyId(match["id"])
+            fresh: tuple[str, frozenset[str] | None] = (f"webhook:{notice.subscription_id}", frozenset())
+            correlation_id, notified = companies.get(company_id, fresh)
+            companies[company_id] = (correlation_id, _union(notified, _entity_set(notice.resource)))
+        for company_id, (correlation_id, notified) in companies.items():
+            syncs.request(company_id, correlation_id, notified)
         return Response(status_code=202)
 
     return router
+
+
+def _entity_set(resource: str) -> frozenset[str] | None:
+    """The entity set a notice's resource names; None when it names none, which makes its pass pull
+    everything."""
+    match = _ENTITY_SET.search(resource)
+    return frozenset({match["entity_set"]}) if match else None
+
+
+def _union(pending: frozenset[str] | None, more: frozenset[str] | None) -> frozenset[str] | None:
+    """Entity sets to pull, where None (everything) absorbs any other."""
+    return None if pending is None or more is None else pending | more
 
 
 def _problem(status: int, detail: str, field: str) -> JSONResponse:

@@ -1,5 +1,6 @@
-"""One pull of a company's books: balances are re-read only when the ledger moved, and a client
-system that fails on the first feed is not asked for the others."""
+"""One pull of a company's books: balances are re-read only when the ledger moved, a client
+system that fails on the first feed is not asked for the others, and a notified pass asks only the
+feeds the notification named."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import pytest
 from services.sync.connectors.base import ClientSystemError, RemoteCompany
 from services.sync.pulling import pull_changes
 from services.sync.repository import CompanySyncState
-from shared.records import LedgerAccount, LedgerEntry
-from tests.builders import NOW, ledger_account
+from shared.records import ClientUserTask, LedgerAccount, LedgerEntry
+from tests.builders import NOW, ledger_account, sales_invoice
 from tests.sync_fakes import ScriptedConnector
 
 COMPANY = RemoteCompany(id="c-pull", name="Cronus", web_url="https://bc.example/?company=Cronus")
@@ -38,6 +39,15 @@ class CountingConnector(ScriptedConnector):
     balance_reads: int = 0
     ledger_requests: int = 0
     asked: list[str] = field(default_factory=list)
+    task_reads: int = 0
+
+    def records_changed_since(self, company, feed, since):  # type: ignore[no-untyped-def]
+        self.asked.append(feed)
+        return super().records_changed_since(company, feed, since)
+
+    async def user_tasks(self, company: RemoteCompany) -> list[ClientUserTask]:
+        self.task_reads += 1
+        return await super().user_tasks(company)
 
     async def accounts(self, company: RemoteCompany) -> list[LedgerAccount]:
         self.balance_reads += 1
@@ -58,7 +68,17 @@ def connector_with_ledger() -> CountingConnector:
 
 async def pull_twice(connector: CountingConnector) -> CompanySyncState:
     first = await pull_changes(connector, COMPANY, CompanySyncState(), NOW)
-    return CompanySyncState(watermarks=first.watermarks, ledger_mark=first.ledger_mark)
+    return CompanySyncState(
+        watermarks=first.watermarks,
+        ledger_mark=first.ledger_mark,
+        known_ids=first.deletions.known_ids,
+        last_full_pass=first.deletions.last_full_pass,
+    )
+
+
+def forget_requests(connector: CountingConnector) -> None:
+    connector.asked.clear()
+    connector.ledger_requests = connector.task_reads = connector.balance_reads = 0
 
 
 async def test_a_pass_with_no_new_ledger_entries_does_not_read_the_balances_again() -> None:
@@ -106,3 +126,64 @@ async def test_the_first_pull_keeps_its_ledger_mark_no_older_than_the_lookback()
 
     assert first.ledger_mark is not None
     assert first.ledger_mark >= NOW - timedelta(minutes=5)
+
+
+async def test_a_pass_notified_of_sales_invoices_asks_only_that_feed() -> None:
+    connector = connector_with_ledger()
+    state = await pull_twice(connector)
+    forget_requests(connector)
+    connector.put(COMPANY, sales_invoice(id="si-new", last_modified_at=NOW + timedelta(minutes=2)))
+
+    pulled = await pull_changes(
+        connector, COMPANY, state, NOW + timedelta(minutes=3), notified=frozenset({"salesInvoices"})
+    )
+
+    assert connector.asked == ["salesInvoices"]
+    assert (connector.ledger_requests, connector.task_reads, connector.balance_reads) == (0, 0, 0)
+    assert [r.id for r in pulled.fresh] == ["si-new"]
+    assert pulled.watermarks["salesQuotes"] == state.watermarks["salesQuotes"]  # kept for its own pass
+    assert pulled.watermarks["userTasks"] == state.watermarks["userTasks"]
+
+
+async def test_a_pass_notified_of_ledger_entries_asks_them_and_rereads_the_balances() -> None:
+    connector = connector_with_ledger()
+    state = await pull_twice(connector)
+    forget_requests(connector)
+    connector.entries[COMPANY.id].append(entry(2, 3))
+
+    pulled = await pull_changes(
+        connector, COMPANY, state, NOW + timedelta(minutes=4), notified=frozenset({"generalLedgerEntries"})
+    )
+
+    assert connector.asked == []
+    assert connector.ledger_requests == 1
+    assert connector.balance_reads == 1
+    assert [e.entry_number for e in pulled.ledger_entries] == [2]
+
+
+@pytest.mark.parametrize(
+    ("why", "later"),
+    [("the first pull", None), ("a due full pass", timedelta(hours=2))],
+)
+async def test_a_notified_pass_still_reads_everything_on(why: str, later: timedelta | None) -> None:
+    connector = connector_with_ledger()
+    state = CompanySyncState() if later is None else await pull_twice(connector)
+    forget_requests(connector)
+
+    await pull_changes(
+        connector, COMPANY, state, NOW + (later or timedelta()), notified=frozenset({"salesInvoices"})
+    )
+
+    assert len(connector.asked) == 5, why
+    assert (connector.ledger_requests, connector.task_reads) == (1, 1), why
+
+
+async def test_a_notice_naming_nothing_sync_reads_makes_a_full_pull() -> None:
+    connector = connector_with_ledger()
+    state = await pull_twice(connector)
+    forget_requests(connector)
+
+    await pull_changes(connector, COMPANY, state, NOW + timedelta(minutes=1), notified=frozenset({"items"}))
+
+    assert len(connector.asked) == 5
+    assert (connector.ledger_requests, connector.task_reads) == (1, 1)

@@ -1,10 +1,11 @@
 """Sync's webhook trigger against the BC simulator over HTTP (both apps in-process): subscriptions are
 created through the validationToken handshake and kept renewed, and a change in the client's books
-reaches sync and is published without any poll running; a notification with a foreign clientState
-or a malformed body is refused."""
+reaches sync and is published without any poll running, pulling only the entity sets notified; a
+notification with a foreign clientState or a malformed body is refused."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -49,6 +50,8 @@ class Wired:
     sink: RecordingSink
     syncs: WebhookSyncs
     refreshed: list[str]
+    pulled: list[frozenset[str] | None]
+    """Per sync, the entity sets it was to pull (None: everything)."""
 
 
 @asynccontextmanager
@@ -58,11 +61,13 @@ async def wired() -> AsyncIterator[Wired]:
     store, sink = InMemorySyncStateStore(), RecordingSink()
     outbox = Outbox(store, sink)
     refreshed: list[str] = []
+    pulled: list[frozenset[str] | None] = []
     holder: dict[str, Any] = {}
 
-    async def refresh(command: Any) -> None:
+    async def refresh(command: Any, notified: frozenset[str] | None) -> None:
         refreshed.append(command.company_id)
-        await RefreshHandler(lambda: contexts, directory, outbox, holder["clock"])(command)
+        pulled.append(notified)
+        await RefreshHandler(lambda: contexts, directory, outbox, holder["clock"])(command, notified)
 
     syncs = WebhookSyncs(refresh)
     sync_app = FastAPI()
@@ -92,7 +97,7 @@ async def wired() -> AsyncIterator[Wired]:
         connector = BusinessCentralConnector(client, connection)
         contexts.append(SyncContext(connection, connector, store, outbox, bc.clock, timedelta(minutes=1)))
         keeper = SubscriptionKeeper(NOTIFICATION_URL, SecretStr(SECRET), timedelta(days=1), bc.clock)
-        yield Wired(bc, sync, connector, keeper, sink, syncs, refreshed)
+        yield Wired(bc, sync, connector, keeper, sink, syncs, refreshed, pulled)
         await syncs.drain()
 
 
@@ -157,6 +162,10 @@ async def test_a_new_invoice_in_the_simulator_is_published_by_a_webhook_sync_wit
         statuses = w.sink.of_type(CompanySyncSucceeded, CompanyId(company.id))
         assert set(w.refreshed) == {company.id}
         assert {s.correlation_id.split(":")[0] for s in statuses} == {"webhook"}
+        # Posting an invoice also posts its G/L entries; the other feeds wait for their own notice.
+        assert w.pulled[0] is not None
+        assert "salesInvoices" in w.pulled[0]
+        assert w.pulled[0] <= {"salesInvoices", "generalLedgerEntries"}
 
 
 async def test_the_handshake_echoes_the_validation_token_as_plain_text() -> None:
@@ -223,3 +232,62 @@ async def test_notices_for_one_company_sync_it_once_per_post_and_answer_202() ->
 
         assert response.status_code == 202
         assert w.refreshed == [company_id]
+
+
+async def test_a_post_naming_several_entity_sets_of_a_company_pulls_all_of_them_in_one_sync() -> None:
+    async with wired() as w:
+        company_id = (await w.connector.list_companies())[0].id
+        base = f"api/v2.0/companies({company_id})"
+        body = notification(SECRET, f"{base}/salesInvoices(a)")
+        body["value"] += notification(SECRET, f"{base}/generalLedgerEntries?$filter=x")["value"]
+
+        response = await w.sync.post(PATH, json=body)
+        await w.syncs.drain()
+
+        assert response.status_code == 202
+        assert w.pulled == [frozenset({"salesInvoices", "generalLedgerEntries"})]
+
+
+@dataclass
+class HeldSyncs:
+    """Webhook syncs whose first pass waits for `release`, so notices can arrive while it runs."""
+
+    syncs: WebhookSyncs
+    release: asyncio.Event
+    calls: list[frozenset[str] | None]
+
+    async def after_the_first_pass(self, *notices: frozenset[str] | None) -> None:
+        company = CompanyId("c-busy")
+        self.syncs.request(company, "webhook:first", frozenset({"salesInvoices"}))
+        await asyncio.sleep(0)
+        for index, notified in enumerate(notices):
+            self.syncs.request(company, f"webhook:{index}", notified)
+        self.release.set()
+        await self.syncs.drain()
+
+
+def held_syncs() -> HeldSyncs:
+    calls: list[frozenset[str] | None] = []
+    release = asyncio.Event()
+
+    async def refresh(command: Any, notified: frozenset[str] | None) -> None:
+        calls.append(notified)
+        await release.wait()
+
+    return HeldSyncs(WebhookSyncs(refresh), release, calls)
+
+
+async def test_notices_arriving_during_a_sync_coalesce_into_one_more_pass_of_what_they_named() -> None:
+    held = held_syncs()
+
+    await held.after_the_first_pass(frozenset({"salesQuotes"}), frozenset({"generalLedgerEntries"}))
+
+    assert held.calls == [frozenset({"salesInvoices"}), frozenset({"salesQuotes", "generalLedgerEntries"})]
+
+
+async def test_a_notice_whose_entity_set_cannot_be_told_makes_the_coalesced_pass_pull_everything() -> None:
+    held = held_syncs()
+
+    await held.after_the_first_pass(None, frozenset({"salesQuotes"}))
+
+    assert held.calls == [frozenset({"salesInvoices"}), None]
