@@ -55,7 +55,9 @@ def create_app(settings: SyncSettings, now: Clock = utc_now) -> FastAPI:
     broker = make_broker(settings.common, client_id="sync")
     registry = CollectorRegistry()
     client = connect(settings.common.mongo_url, app_name="sync", listeners=[MongoCommandMetrics(registry)])
-    store = MongoSyncStateStore(database(client, settings.common.mongo_database))
+    store = MongoSyncStateStore(
+        database(client, settings.common.mongo_database), remembered=settings.state_cache_companies
+    )
     http = HttpPools(settings.request_timeout_seconds, settings.max_concurrent_requests)
     outbox = Outbox(store, EventPublisher(broker))
     metrics = SyncMetrics(registry)

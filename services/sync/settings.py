@@ -81,6 +81,11 @@ class SyncSettings(BaseSettings):
         description="list every record id this often to find deleted ones (BC has no delete marker)",
     )
     request_timeout_seconds: float = Field(default=30.0, gt=0)
+    state_cache_companies: int = Field(
+        default=10_000,
+        ge=0,
+        description="companies whose sync state is kept in memory between passes (0: read it every pass)",
+    )
     registration_api_base_url: str = Field(default=BUSINESS_CENTRAL_API, description="for registered clients")
     registration_login_base_url: str = Field(
         default=BUSINESS_CENTRAL_LOGIN, description="for registered clients"

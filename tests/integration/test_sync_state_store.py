@@ -1,5 +1,6 @@
 """Sync's per-company state on the real MongoDB server survives a restart whole: watermarks, and what
-the full pass needs to find deleted records."""
+the full pass needs to find deleted records. A store remembers what it read and wrote, and a save over
+another instance's newer write is dropped, so the next pass reads that write."""
 
 from __future__ import annotations
 
@@ -38,3 +39,64 @@ async def test_watermarks_known_ids_and_the_last_full_pass_read_back_as_saved(
     assert loaded.last_full_pass is not None
     assert loaded.last_full_pass.replace(tzinfo=UTC) == moment
     assert loaded.watermarks["salesInvoices"].ids == frozenset({"a", "b"})
+
+
+def saved_at(minute: int) -> CompanySyncState:
+    return CompanySyncState(last_announced_ok=datetime(2026, 11, 25, 10, minute, tzinfo=UTC))
+
+
+async def test_a_state_this_store_saved_is_loaded_again_without_reading_the_database(
+    mongo_db: AsyncDatabase[Document],
+) -> None:
+    company = CompanyId(str(uuid.uuid4()))
+    store = MongoSyncStateStore(mongo_db)
+    await store.save(company, saved_at(1))
+    await mongo_db["sync_state"].delete_one({"_id": company})  # only this store's memory has it now
+
+    assert await store.load(company) == saved_at(1)
+    assert await MongoSyncStateStore(mongo_db, remembered=0).load(company) == CompanySyncState()
+
+
+async def test_a_save_over_another_instances_newer_write_is_dropped_and_the_next_load_reads_it(
+    mongo_db: AsyncDatabase[Document],
+) -> None:
+    company = CompanyId(str(uuid.uuid4()))
+    this, other = MongoSyncStateStore(mongo_db), MongoSyncStateStore(mongo_db)
+    await this.save(company, saved_at(1))
+    assert await this.load(company) == saved_at(1)
+    await other.load(company)
+    await other.save(company, saved_at(2))  # e.g. a refresh command handled by another pod
+
+    await this.save(company, saved_at(3))  # this store still thinks the company is at its own write
+
+    assert await MongoSyncStateStore(mongo_db).load(company) == saved_at(2)
+    assert await this.load(company) == saved_at(2)
+    await this.save(company, saved_at(4))  # having read the other's write, it saves again
+    assert await MongoSyncStateStore(mongo_db).load(company) == saved_at(4)
+
+
+async def test_a_state_saved_before_versions_existed_is_read_and_saved_over(
+    mongo_db: AsyncDatabase[Document],
+) -> None:
+    company = CompanyId(str(uuid.uuid4()))
+    legacy = {"_id": company, "last_announced_ok": saved_at(1).last_announced_ok}  # no `version`
+    await mongo_db["sync_state"].insert_one(legacy)
+    store = MongoSyncStateStore(mongo_db)
+
+    assert await store.load(company) == saved_at(1)
+    await store.save(company, saved_at(2))
+
+    assert await MongoSyncStateStore(mongo_db).load(company) == saved_at(2)
+
+
+async def test_a_store_remembers_at_most_its_limit_and_forgets_the_least_recent(
+    mongo_db: AsyncDatabase[Document],
+) -> None:
+    first, second = CompanyId(str(uuid.uuid4())), CompanyId(str(uuid.uuid4()))
+    store = MongoSyncStateStore(mongo_db, remembered=1)
+    await store.save(first, saved_at(1))
+    await store.save(second, saved_at(2))
+    await mongo_db["sync_state"].delete_many({"_id": {"$in": [first, second]}})
+
+    assert await store.load(second) == saved_at(2)
+    assert await store.load(first) == CompanySyncState()  # forgotten, so read: it is gone
