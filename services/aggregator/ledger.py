@@ -1,7 +1,8 @@
 """Posted G/L entries, and their daily totals per company x account x month: what the statements read.
 
-State: one document per entry (`agg_ledger_entries`, `_id` = company and entry number), inserted
-once; a redelivered entry collides with its `_id` (E11000) and is ignored. Read models: for every
+State: one document per entry (`agg_ledger_entries`, `_id` = company and entry number, `bucket_key` =
+the id of its month's bucket), inserted once; a redelivered entry collides with its `_id` (E11000) and
+is ignored. Read models: for every
 (account, month) a batch touched, the month's totals (`agg_ledger_months`) and its daily totals
 (`agg_ledger_days`) are re-derived from the stored entries and replaced. Derivation from state,
 never `$inc`, so redelivery, replay or a crash between the writes ends with the totals of a clean
@@ -11,12 +12,11 @@ months its period ends fall in, however many entries were posted.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Protocol, cast
 
-from pymongo import InsertOne, ReplaceOne
+from pymongo import InsertOne, ReplaceOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
@@ -31,8 +31,7 @@ ENTRIES_COLLECTION = "agg_ledger_entries"
 MONTHS_COLLECTION = "agg_ledger_months"
 DAYS_COLLECTION = "agg_ledger_days"
 DUPLICATE_KEY = 11000
-READS_AT_ONCE = 8
-"""Companies whose entries are read at the same time when re-deriving their buckets."""
+BACKFILL_BATCH = 5000
 Bucket = tuple[CompanyId, str, str]
 """(company, account number, month as YYYY-MM)."""
 
@@ -63,6 +62,7 @@ def entry_document(company_id: CompanyId, entry: LedgerEntry) -> Document:
         "_id": f"{company_id}|{entry.entry_number}",
         "company_id": company_id,
         "bucket": f"{entry.account_number}|{entry.posting_date:%Y-%m}",
+        "bucket_key": bucket_id(company_id, entry.account_number, f"{entry.posting_date:%Y-%m}"),
         "day": entry.posting_date.day,
         "debit": entry.debit_amount,
         "credit": entry.credit_amount,
@@ -100,48 +100,56 @@ class MongoLedgerStore:
         self._days = db[DAYS_COLLECTION]
 
     async def create_indexes(self) -> None:
-        """Deriving reads a company's entries by bucket; reports read a company's months."""
-        await self._entries.create_index([("company_id", 1), ("bucket", 1)])
+        """Deriving reads entries by bucket; reports read a company's months. Entries stored before
+        `bucket_key` existed get it first (once: afterwards none lacks it)."""
+        await self._entries.create_index([("bucket_key", 1)])
         await self._months.create_index([("company_id", 1)])
         await self._days.create_index([("company_id", 1), ("month", 1)])
+        await self._backfill_bucket_keys()
 
     async def add_entries(self, events: Sequence[LedgerEntriesPosted]) -> None:
         """Insert new entries (duplicates ignored) while reading what the touched buckets held, then
         replace their daily totals, derived from both (an entry already stored counts once)."""
         documents = [entry_document(e.company_id, entry) for e in events for entry in e.entries]
-        by_company: dict[CompanyId, dict[str, list[Document]]] = {}
+        touched: dict[str, list[Document]] = {}
         for document in documents:
-            buckets = by_company.setdefault(CompanyId(document["company_id"]), {})
-            buckets.setdefault(document["bucket"], []).append(document)
-        gate = asyncio.Semaphore(READS_AT_ONCE)
-        _, *stored = await together(
-            _insert_new(self._entries, documents),
-            *(self._entries_of(c, sorted(buckets), gate) for c, buckets in by_company.items()),
-        )
+            touched.setdefault(document["bucket_key"], []).append(document)
+        _, held = await together(_insert_new(self._entries, documents), self._entries_in(sorted(touched)))
+        stored = cast(dict[str, list[Document]], held)
         months: list[ReplaceOne[Any]] = []
         days: list[ReplaceOne[Any]] = []
-        for (company_id, batch), held in zip(by_company.items(), stored, strict=True):
-            for key, entries in cast(dict[str, list[Document]], held).items():
-                account, month = key.split("|")
-                totals, daily = month_documents((company_id, account, month), _union(entries, batch[key]))
-                where = {"_id": bucket_id(company_id, account, month)}
-                months.append(ReplaceOne(where, totals, upsert=True))
-                days.append(ReplaceOne(where, daily, upsert=True))
+        for key, batch in touched.items():
+            first = batch[0]
+            account, month = first["bucket"].split("|")
+            bucket = (CompanyId(first["company_id"]), account, month)
+            totals, daily = month_documents(bucket, _union(stored.get(key, []), batch))
+            months.append(ReplaceOne({"_id": key}, totals, upsert=True))
+            days.append(ReplaceOne({"_id": key}, daily, upsert=True))
         if months:
             await together(
                 self._days.bulk_write(days, ordered=False), self._months.bulk_write(months, ordered=False)
             )
 
-    async def _entries_of(
-        self, company_id: CompanyId, keys: list[str], gate: asyncio.Semaphore
-    ) -> dict[str, list[Document]]:
-        """The company's stored entries in each bucket of `keys` (every key present, even if empty)."""
-        grouped: dict[str, list[Document]] = {key: [] for key in keys}
-        query = {"company_id": company_id, "bucket": {"$in": keys}}
-        async with gate:
-            async for entry in self._entries.find(query, {"bucket": 1, "day": 1, "debit": 1, "credit": 1}):
-                grouped[entry["bucket"]].append(entry)
+    async def _entries_in(self, keys: list[str]) -> dict[str, list[Document]]:
+        """The stored entries of every bucket in `keys`, by bucket: one command for the whole batch."""
+        grouped: dict[str, list[Document]] = {}
+        query = {"bucket_key": {"$in": keys}}
+        async for entry in self._entries.find(query, {"bucket_key": 1, "day": 1, "debit": 1, "credit": 1}):
+            grouped.setdefault(entry["bucket_key"], []).append(entry)
         return grouped
+
+    async def _backfill_bucket_keys(self) -> None:
+        while lacking := await self._entries.find(
+            {"bucket_key": None}, {"company_id": 1, "bucket": 1}, limit=BACKFILL_BATCH
+        ).to_list():
+            await self._entries.bulk_write(
+                [
+                    # `bucket` is "account|month": the key is bucket_id(company, account, month)
+                    UpdateOne({"_id": d["_id"]}, {"$set": {"bucket_key": f"{d['company_id']}|{d['bucket']}"}})
+                    for d in lacking
+                ],
+                ordered=False,
+            )
 
 
 def _union(stored: list[Document], batch: list[Document]) -> list[Document]:

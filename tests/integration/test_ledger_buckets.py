@@ -77,3 +77,29 @@ async def test_an_entry_twice_in_one_batch_that_was_never_stored_counts_once(
     }
     assert months[once]
     assert months[twice] == months[once]
+
+
+async def test_entries_stored_before_bucket_keys_existed_still_count_after_a_restart(
+    mongo_db: AsyncDatabase[Document],
+) -> None:
+    store = MongoLedgerStore(mongo_db)
+    await store.create_indexes()
+    old, new = CompanyId(f"c-{uuid.uuid4().hex[:8]}"), CompanyId(f"c-{uuid.uuid4().hex[:8]}")
+    entries = ledger_entries()[:60]
+    await apply_ledger_entries([posted(old, 1, entries[:40])], store)
+    # as the aggregator stored them before this field existed
+    await mongo_db[ENTRIES_COLLECTION].update_many({"company_id": old}, {"$unset": {"bucket_key": ""}})
+
+    await store.create_indexes()  # a restart of the aggregator on the new code
+    await apply_ledger_entries([posted(old, 2, entries[30:])], store)  # re-derives the buckets
+    await apply_ledger_entries([posted(new, 1, entries)], store)
+
+    months = {
+        company: sorted(
+            (d["account"], d["month"], d["debit"], d["credit"])
+            for d in await mongo_db["agg_ledger_months"].find({"company_id": company}).to_list()
+        )
+        for company in (old, new)
+    }
+    assert months[new]
+    assert months[old] == months[new]
