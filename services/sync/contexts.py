@@ -8,6 +8,7 @@ from datetime import timedelta
 from services.sync.connectors.bc_client import BusinessCentralClient
 from services.sync.connectors.budget import SlidingWindowBudget
 from services.sync.connectors.business_central import BusinessCentralConnector
+from services.sync.coverage import WebhookCoverage
 from services.sync.handlers import Clock, SyncContext
 from services.sync.http_pools import HttpPools
 from services.sync.metrics import SyncMetrics
@@ -26,6 +27,7 @@ class ContextFactory:
     outbox: Outbox
     now: Clock
     metrics: SyncMetrics
+    coverage: WebhookCoverage | None = None
 
     def __call__(self, connection: ClientConnection) -> SyncContext:
         """A context whose connector talks to the connection's Business Central environment."""
@@ -46,4 +48,5 @@ class ContextFactory:
             heartbeat=timedelta(seconds=s.heartbeat_seconds),
             metrics=self.metrics,
             full_pass=timedelta(seconds=s.full_pass_interval_seconds),
+            coverage=self.coverage,
         )

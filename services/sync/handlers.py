@@ -13,6 +13,7 @@ import httpx
 import structlog
 
 from services.sync.connectors.base import ClientSystemError, Connector, RemoteCompany
+from services.sync.coverage import WebhookCoverage
 from services.sync.events import record_events
 from services.sync.metrics import SyncMetrics
 from services.sync.publishing import Outbox
@@ -43,8 +44,6 @@ class Trigger:
 
     correlation_id: str
     causation_id: str | None = None
-    notified: frozenset[str] | None = None
-    """The entity sets a change notification named: the pass pulls only those (None: everything)."""
 
 
 @dataclass(frozen=True)
@@ -59,29 +58,43 @@ class SyncContext:
     heartbeat: timedelta
     metrics: SyncMetrics | None = None
     full_pass: timedelta = DEFAULT_FULL_PASS
+    coverage: WebhookCoverage | None = None
+    """Which companies are notified of; told of every failed pass (their next poll reads everything)."""
     locks: defaultdict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
 
 
-async def sync_company(ctx: SyncContext, company: RemoteCompany, trigger: Trigger | None = None) -> int:
-    """Pull what changed in a company's books and publish it; returns how many records changed.
+async def sync_company(
+    ctx: SyncContext,
+    company: RemoteCompany,
+    trigger: Trigger | None = None,
+    only: frozenset[str] | None = None,
+) -> int:
+    """Pull what changed in a company's books (in the entity sets `only` names, when given; see
+    services/sync/pulling.py) and publish it; returns how many records changed.
 
     One pass per company at a time (poll and refresh commands queue on the company's lock), so two
     passes never publish the same changes twice or overwrite each other's watermarks."""
     started = time.perf_counter()
-    async with ctx.locks[company.id]:
-        changed = await _sync_company(ctx, company, trigger)
+    changed: int | None = None
+    try:
+        async with ctx.locks[company.id]:
+            changed = await _sync_company(ctx, company, trigger, only)
+    finally:
+        if changed is None and ctx.coverage is not None:
+            ctx.coverage.owe(company.id)
     if ctx.metrics is not None:
         outcome = "failed" if changed is None else ("changed" if changed else "unchanged")
         ctx.metrics.sync_seconds.labels(outcome).observe(time.perf_counter() - started)
     return changed or 0
 
 
-async def _sync_company(ctx: SyncContext, company: RemoteCompany, trigger: Trigger | None) -> int | None:
+async def _sync_company(
+    ctx: SyncContext, company: RemoteCompany, trigger: Trigger | None, only: frozenset[str] | None
+) -> int | None:
     company_id = CompanyId(company.id)
     state = await ctx.store.load(company_id)
     try:
-        notified = trigger.notified if trigger is not None else None
-        pulled = await pull_changes(ctx.connector, company, state, ctx.now(), ctx.full_pass, notified)
+        pulled = await pull_changes(ctx.connector, company, state, ctx.now(), ctx.full_pass, only)
     except (ClientSystemError, httpx.HTTPError) as error:
         await report_failure(ctx, company_id, state, failure_reason(error), trigger)
         return None

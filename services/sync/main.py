@@ -20,6 +20,7 @@ from prometheus_client import CollectorRegistry
 from services.sync.commands import CommandDispatcher, register_command_subscriber
 from services.sync.connections import ConnectionStore, merged
 from services.sync.contexts import ContextFactory
+from services.sync.coverage import WebhookCoverage
 from services.sync.directory import CompanyDirectory
 from services.sync.handlers import Clock, SyncContext
 from services.sync.http_pools import HttpPools
@@ -61,7 +62,8 @@ def create_app(settings: SyncSettings, now: Clock = utc_now) -> FastAPI:
     http = HttpPools(settings.request_timeout_seconds, settings.max_concurrent_requests)
     outbox = Outbox(store, EventPublisher(broker))
     metrics = SyncMetrics(registry)
-    make_context = ContextFactory(settings, http, store, outbox, now, metrics)
+    coverage = WebhookCoverage() if settings.webhook_base_url else None  # polls everything without webhooks
+    make_context = ContextFactory(settings, http, store, outbox, now, metrics, coverage)
     contexts: list[SyncContext] = []  # filled at start-up: settings plus registered connections
     cipher = CredentialCipher(settings.common.credentials_key) if settings.common.credentials_key else None
     connections = ConnectionStore(database(client, settings.common.mongo_database), cipher)
@@ -97,8 +99,10 @@ def create_app(settings: SyncSettings, now: Clock = utc_now) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         contexts[:] = [make_context(c) for c in merged(settings.connections, await connections.load_all())]
         await broker.start()
-        background = [asyncio.create_task(poll_forever(contexts, settings.poll_interval_seconds, directory))]
-        if settings.webhook_base_url:
+        background = [
+            asyncio.create_task(poll_forever(contexts, settings.poll_interval_seconds, directory, coverage))
+        ]
+        if coverage is not None and settings.webhook_base_url:
             keeper = SubscriptionKeeper(
                 settings.webhook_base_url.rstrip("/") + PATH,
                 settings.webhook_client_state,
@@ -108,7 +112,9 @@ def create_app(settings: SyncSettings, now: Clock = utc_now) -> FastAPI:
             )
             background.append(
                 asyncio.create_task(
-                    keep_subscriptions_forever(keeper, contexts, directory, settings.webhook_check_seconds)
+                    keep_subscriptions_forever(
+                        keeper, contexts, directory, coverage, settings.webhook_check_seconds
+                    )
                 )
             )
         log.info("sync_started", connections=len(contexts), webhooks=bool(settings.webhook_base_url))

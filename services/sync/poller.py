@@ -10,6 +10,7 @@ import httpx
 import structlog
 
 from services.sync.connectors.base import ClientSystemError, RemoteCompany
+from services.sync.coverage import WebhookCoverage
 from services.sync.directory import CompanyDirectory
 from services.sync.handlers import SyncContext, failure_reason, report_failure, sync_company
 from shared.ids import CompanyId
@@ -17,12 +18,19 @@ from shared.ids import CompanyId
 log = structlog.get_logger()
 
 
-async def sync_connection(ctx: SyncContext, known: dict[str, RemoteCompany], spread: float = 0.0) -> int:
+async def sync_connection(
+    ctx: SyncContext,
+    known: dict[str, RemoteCompany],
+    spread: float = 0.0,
+    coverage: WebhookCoverage | None = None,
+) -> int:
     """One pass over a client's companies; returns how many records changed. When the company list itself
     fails, each known row shows it; a company whose changes could not be published fails alone.
 
     With `spread`, the companies start evenly over that many seconds instead of all at once: a poll of
-    a thousand companies is then a steady trickle beside the webhook syncs, not a burst in front of them."""
+    a thousand companies is then a steady trickle beside the webhook syncs, not a burst in front of them.
+    With `coverage`, a company Business Central notifies us about is asked only what no notification
+    covers (services/sync/coverage.py)."""
     try:
         companies = await ctx.connector.list_companies()
     except (ClientSystemError, httpx.HTTPError) as error:
@@ -35,7 +43,7 @@ async def sync_connection(ctx: SyncContext, known: dict[str, RemoteCompany], spr
     known.update({c.id: c for c in companies})
     gap = spread / len(companies) if companies else 0.0
     outcomes = await asyncio.gather(
-        *(_after(index * gap, sync_company(ctx, c)) for index, c in enumerate(companies)),
+        *(_after(index * gap, _poll(ctx, c, coverage)) for index, c in enumerate(companies)),
         return_exceptions=True,
     )
     changed = 0
@@ -57,22 +65,29 @@ async def sync_connection(ctx: SyncContext, known: dict[str, RemoteCompany], spr
 
 
 async def poll_forever(
-    contexts: Sequence[SyncContext], interval_seconds: float, directory: CompanyDirectory | None = None
+    contexts: Sequence[SyncContext],
+    interval_seconds: float,
+    directory: CompanyDirectory | None = None,
+    coverage: WebhookCoverage | None = None,
 ) -> None:
     """Sync every company of every connection once per `interval_seconds`; an unexpected error is logged
-    and retried. The first pass after start takes every company at once (catching up); later passes
-    spread each connection's companies over the interval.
+    and retried. The first pass after start takes every company at once and reads everything (catching
+    up, also on notifications missed while down); later passes spread each connection's companies over
+    the interval, and ask the companies `coverage` names only what no notification covers.
 
     `contexts` is read afresh on every pass, so connections registered while running join in."""
     directory = directory or CompanyDirectory()
-    spread = 0.0
+    spread, narrowing = 0.0, None
     while True:
         started = time.monotonic()
         current = list(contexts)
         for ctx, outcome in zip(
             current,
             await asyncio.gather(
-                *(sync_connection(ctx, directory.known(ctx.connection.client_id), spread) for ctx in current),
+                *(
+                    sync_connection(ctx, directory.known(ctx.connection.client_id), spread, narrowing)
+                    for ctx in current
+                ),
                 return_exceptions=True,
             ),
             strict=True,
@@ -81,8 +96,13 @@ async def poll_forever(
                 log.error("sync_pass_failed", client_id=ctx.connection.client_id, exc_info=outcome)
             elif outcome:
                 log.info("sync_pass", client_id=ctx.connection.client_id, changed=outcome)
-        spread = interval_seconds
+        spread, narrowing = interval_seconds, coverage
         await asyncio.sleep(max(0.0, interval_seconds - (time.monotonic() - started)))
+
+
+async def _poll(ctx: SyncContext, company: RemoteCompany, coverage: WebhookCoverage | None) -> int:
+    only = coverage.poll_only(ctx.connection.client_id, company.id) if coverage is not None else None
+    return await sync_company(ctx, company, only=only)
 
 
 async def _after(delay: float, sync: Awaitable[int]) -> int:

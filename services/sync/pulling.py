@@ -51,7 +51,7 @@ async def pull_changes(
     state: CompanySyncState,
     now: datetime,
     full_pass: timedelta = DEFAULT_FULL_PASS,
-    notified: frozenset[str] | None = None,
+    only: frozenset[str] | None = None,
 ) -> PulledChanges:
     """Every feed since its watermark; accounts and aged reports too when the ledger or payables moved;
     every `full_pass`, the ids of every record too, to find those deleted.
@@ -59,11 +59,12 @@ async def pull_changes(
     After the first feed, the others are asked at the same time (the connector keeps each environment
     within its budget and its concurrency): a pass takes about three answers' time, not one per feed.
 
-    `notified` (the entity sets a change notification named) narrows the pass to those feeds, and to
-    the G/L entries only when they were named: the other feeds keep their watermarks for their own
-    notification or the next poll. A company's first pull and a due full pass still read everything."""
+    `only` narrows the pass to the entity sets it names: those a change notification named, or a
+    webhook-covered company's user tasks (services/sync/coverage.py). The feeds it does not name keep
+    their watermarks for their own notification or the next full pass. A company's first pull and a
+    due full pass still read everything, and so does an `only` naming nothing sync reads."""
     marks = dict(state.watermarks)
-    feeds, ask_ledger, ask_tasks = _what_to_ask(state, now, full_pass, notified)
+    feeds, ask_ledger, ask_tasks = _what_to_ask(state, now, full_pass, only)
     asks: list[Callable[[], Awaitable[object]]] = [
         partial(_pull_feed, connector, company, feed, marks) for feed in feeds
     ]
@@ -117,18 +118,17 @@ _FeedPull = tuple[list[ChangedRecord], Watermark, set[str]]
 
 
 def _what_to_ask(
-    state: CompanySyncState, now: datetime, full_pass: timedelta, notified: frozenset[str] | None
+    state: CompanySyncState, now: datetime, full_pass: timedelta, only: frozenset[str] | None
 ) -> tuple[tuple[Feed, ...], bool, bool]:
-    """The feeds to ask, and whether to ask the G/L entries and the user tasks (which no notification
-    covers: a narrowed pass leaves them to the poll)."""
+    """The feeds to ask, and whether to ask the G/L entries and the user tasks."""
     full_pass_due = state.last_full_pass is None or now - state.last_full_pass >= full_pass
-    if notified is None or state.ledger_mark is None or full_pass_due:
+    if only is None or state.ledger_mark is None or full_pass_due:
         return FEEDS, True, True
-    feeds = tuple(feed for feed in FEEDS if feed in notified)
-    ask_ledger = LEDGER_FEED in notified
-    if not feeds and not ask_ledger:  # named nothing sync reads: a full pass is the safe answer
+    feeds = tuple(feed for feed in FEEDS if feed in only)
+    ask_ledger, ask_tasks = LEDGER_FEED in only, USER_TASKS_FEED in only
+    if not feeds and not ask_ledger and not ask_tasks:  # names nothing sync reads: read everything
         return FEEDS, True, True
-    return feeds, ask_ledger, False
+    return feeds, ask_ledger, ask_tasks
 
 
 async def _pull_feed(

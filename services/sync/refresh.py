@@ -32,7 +32,7 @@ class RefreshHandler:
     async def __call__(self, command: RefreshRequested, notified: frozenset[str] | None = None) -> None:
         """Sync now (only the `notified` entity sets, when a change notification named them); a company
         no connection lists gets a failed status with the reason."""
-        trigger = Trigger(command.correlation_id, str(command.command_id), notified)
+        trigger = Trigger(command.correlation_id, str(command.command_id))
         found = self._find(command.company_id) or await self._find_after_listing(command.company_id)
         if found is None:
             log.info("refresh_of_unknown_company", company_id=command.company_id)
@@ -41,7 +41,7 @@ class RefreshHandler:
             await batch.publish()
             return
         ctx, company = found
-        await sync_company(ctx, company, trigger)
+        await sync_company(ctx, company, trigger, only=notified)
 
     def _find(self, company_id: CompanyId) -> tuple[SyncContext, RemoteCompany] | None:
         hit = self.directory.find(company_id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol, runtime_checkable
 
@@ -16,6 +16,7 @@ import structlog
 from pydantic import SecretStr
 
 from services.sync.connectors.base import ClientSystemError, RemoteCompany, WebhookSubscription
+from services.sync.coverage import WebhookCoverage
 from services.sync.directory import CompanyDirectory
 from services.sync.handlers import Clock, SyncContext
 
@@ -59,6 +60,11 @@ class KeepOutcome:
     renewed: int = 0
     kept: int = 0
     failed: int = 0
+    covered: set[str] = field(default_factory=set)
+    """Companies with every entity set's subscription live after the pass."""
+    created_for: set[str] = field(default_factory=set)
+    """Companies with a subscription created in the pass (changes before it were never notified)."""
+    failed_for: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,7 @@ class SubscriptionKeeper:
             for company in companies:
                 for entity_set in ENTITY_SETS:
                     group.create_task(one(company, entity_set))
+        outcome.covered = {c.id for c in companies} - outcome.failed_for
         return outcome
 
     async def _keep_one(
@@ -124,34 +131,49 @@ class SubscriptionKeeper:
                     log.info("webhook_renewal_failed", subscription_id=current.id, error=str(error))
             await api.subscribe(company, entity_set, self.notification_url, secret)
             outcome.created += 1
+            outcome.created_for.add(company.id)
         except (ClientSystemError, httpx.HTTPError) as error:
             log.warning(
                 "webhook_subscription_failed", company_id=company.id, entity_set=entity_set, error=str(error)
             )
             outcome.failed += 1
+            outcome.failed_for.add(company.id)
 
 
 async def keep_all(
-    keeper: SubscriptionKeeper, contexts: Sequence[SyncContext], directory: CompanyDirectory
+    keeper: SubscriptionKeeper,
+    contexts: Sequence[SyncContext],
+    directory: CompanyDirectory,
+    coverage: WebhookCoverage,
 ) -> int:
     """One pass over every connection, all at once (each environment has its own limits); how many
-    subscriptions (or connections) failed."""
+    subscriptions (or connections) failed. `coverage` learns which companies are notified."""
     kept = [(ctx, ctx.connector) for ctx in list(contexts) if isinstance(ctx.connector, SubscriptionApi)]
-    return sum(await asyncio.gather(*(_keep_connection(keeper, ctx, api, directory) for ctx, api in kept)))
+    return sum(
+        await asyncio.gather(*(_keep_connection(keeper, ctx, api, directory, coverage) for ctx, api in kept))
+    )
 
 
 async def _keep_connection(
-    keeper: SubscriptionKeeper, ctx: SyncContext, api: SubscriptionApi, directory: CompanyDirectory
+    keeper: SubscriptionKeeper,
+    ctx: SyncContext,
+    api: SubscriptionApi,
+    directory: CompanyDirectory,
+    coverage: WebhookCoverage,
 ) -> int:
+    client_id = ctx.connection.client_id
     try:
-        companies = list(directory.known(ctx.connection.client_id).values())
+        companies = list(directory.known(client_id).values())
         companies = companies or await ctx.connector.list_companies()
         outcome = await keeper.keep(api, companies)
     except (ClientSystemError, httpx.HTTPError) as error:
-        log.warning("webhook_keeping_failed", client_id=ctx.connection.client_id, error=str(error))
+        log.warning("webhook_keeping_failed", client_id=client_id, error=str(error))
+        coverage.lost(client_id)
         return 1
+    coverage.kept(client_id, outcome.covered, outcome.created_for)
     if outcome.created or outcome.renewed or outcome.failed:
-        log.info("webhook_subscriptions_kept", client_id=ctx.connection.client_id, **vars(outcome))
+        counts = {"created": outcome.created, "renewed": outcome.renewed, "failed": outcome.failed}
+        log.info("webhook_subscriptions_kept", client_id=client_id, kept=outcome.kept, **counts)
     return outcome.failed
 
 
@@ -159,9 +181,10 @@ async def keep_subscriptions_forever(
     keeper: SubscriptionKeeper,
     contexts: Sequence[SyncContext],
     directory: CompanyDirectory,
+    coverage: WebhookCoverage,
     interval_seconds: float,
 ) -> None:
     """Keep every connection's subscriptions; after a failure, try again within RETRY_SECONDS."""
     while True:
-        failed = await keep_all(keeper, contexts, directory)
+        failed = await keep_all(keeper, contexts, directory, coverage)
         await asyncio.sleep(min(interval_seconds, RETRY_SECONDS) if failed else interval_seconds)

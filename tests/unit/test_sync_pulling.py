@@ -135,7 +135,7 @@ async def test_a_pass_notified_of_sales_invoices_asks_only_that_feed() -> None:
     connector.put(COMPANY, sales_invoice(id="si-new", last_modified_at=NOW + timedelta(minutes=2)))
 
     pulled = await pull_changes(
-        connector, COMPANY, state, NOW + timedelta(minutes=3), notified=frozenset({"salesInvoices"})
+        connector, COMPANY, state, NOW + timedelta(minutes=3), only=frozenset({"salesInvoices"})
     )
 
     assert connector.asked == ["salesInvoices"]
@@ -152,7 +152,7 @@ async def test_a_pass_notified_of_ledger_entries_asks_them_and_rereads_the_balan
     connector.entries[COMPANY.id].append(entry(2, 3))
 
     pulled = await pull_changes(
-        connector, COMPANY, state, NOW + timedelta(minutes=4), notified=frozenset({"generalLedgerEntries"})
+        connector, COMPANY, state, NOW + timedelta(minutes=4), only=frozenset({"generalLedgerEntries"})
     )
 
     assert connector.asked == []
@@ -171,7 +171,7 @@ async def test_a_notified_pass_still_reads_everything_on(why: str, later: timede
     forget_requests(connector)
 
     await pull_changes(
-        connector, COMPANY, state, NOW + (later or timedelta()), notified=frozenset({"salesInvoices"})
+        connector, COMPANY, state, NOW + (later or timedelta()), only=frozenset({"salesInvoices"})
     )
 
     assert len(connector.asked) == 5, why
@@ -183,7 +183,7 @@ async def test_a_notice_naming_nothing_sync_reads_makes_a_full_pull() -> None:
     state = await pull_twice(connector)
     forget_requests(connector)
 
-    await pull_changes(connector, COMPANY, state, NOW + timedelta(minutes=1), notified=frozenset({"items"}))
+    await pull_changes(connector, COMPANY, state, NOW + timedelta(minutes=1), only=frozenset({"items"}))
 
     assert len(connector.asked) == 5
     assert (connector.ledger_requests, connector.task_reads) == (1, 1)
