@@ -99,9 +99,7 @@ def create_app(settings: SyncSettings, now: Clock = utc_now) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         contexts[:] = [make_context(c) for c in merged(settings.connections, await connections.load_all())]
         await broker.start()
-        background = [
-            asyncio.create_task(poll_forever(contexts, settings.poll_interval_seconds, directory, coverage))
-        ]
+        background = [asyncio.create_task(poll_forever(contexts, settings.poll_interval_seconds, directory))]
         if coverage is not None and settings.webhook_base_url:
             keeper = SubscriptionKeeper(
                 settings.webhook_base_url.rstrip("/") + PATH,

@@ -10,7 +10,6 @@ import httpx
 import structlog
 
 from services.sync.connectors.base import ClientSystemError, RemoteCompany
-from services.sync.coverage import WebhookCoverage
 from services.sync.directory import CompanyDirectory
 from services.sync.handlers import SyncContext, failure_reason, report_failure, sync_company
 from shared.ids import CompanyId
@@ -22,15 +21,15 @@ async def sync_connection(
     ctx: SyncContext,
     known: dict[str, RemoteCompany],
     spread: float = 0.0,
-    coverage: WebhookCoverage | None = None,
+    narrow: bool = False,
 ) -> int:
     """One pass over a client's companies; returns how many records changed. When the company list itself
     fails, each known row shows it; a company whose changes could not be published fails alone.
 
     With `spread`, the companies start evenly over that many seconds instead of all at once: a poll of
     a thousand companies is then a steady trickle beside the webhook syncs, not a burst in front of them.
-    With `coverage`, a company Business Central notifies us about is asked only what no notification
-    covers (services/sync/coverage.py)."""
+    With `narrow`, a company Business Central notifies us about is asked only what no notification
+    covers (the context's coverage: services/sync/coverage.py)."""
     try:
         companies = await ctx.connector.list_companies()
     except (ClientSystemError, httpx.HTTPError) as error:
@@ -43,7 +42,7 @@ async def sync_connection(
     known.update({c.id: c for c in companies})
     gap = spread / len(companies) if companies else 0.0
     outcomes = await asyncio.gather(
-        *(_after(index * gap, _poll(ctx, c, coverage)) for index, c in enumerate(companies)),
+        *(_after(index * gap, _poll(ctx, c, narrow)) for index, c in enumerate(companies)),
         return_exceptions=True,
     )
     changed = 0
@@ -68,16 +67,15 @@ async def poll_forever(
     contexts: Sequence[SyncContext],
     interval_seconds: float,
     directory: CompanyDirectory | None = None,
-    coverage: WebhookCoverage | None = None,
 ) -> None:
     """Sync every company of every connection once per `interval_seconds`; an unexpected error is logged
     and retried. The first pass after start takes every company at once and reads everything (catching
     up, also on notifications missed while down); later passes spread each connection's companies over
-    the interval, and ask the companies `coverage` names only what no notification covers.
+    the interval, and ask the companies their context's coverage names only what no notification covers.
 
     `contexts` is read afresh on every pass, so connections registered while running join in."""
     directory = directory or CompanyDirectory()
-    spread, narrowing = 0.0, None
+    spread, narrow = 0.0, False
     while True:
         started = time.monotonic()
         current = list(contexts)
@@ -85,7 +83,7 @@ async def poll_forever(
             current,
             await asyncio.gather(
                 *(
-                    sync_connection(ctx, directory.known(ctx.connection.client_id), spread, narrowing)
+                    sync_connection(ctx, directory.known(ctx.connection.client_id), spread, narrow)
                     for ctx in current
                 ),
                 return_exceptions=True,
@@ -96,11 +94,12 @@ async def poll_forever(
                 log.error("sync_pass_failed", client_id=ctx.connection.client_id, exc_info=outcome)
             elif outcome:
                 log.info("sync_pass", client_id=ctx.connection.client_id, changed=outcome)
-        spread, narrowing = interval_seconds, coverage
+        spread, narrow = interval_seconds, True
         await asyncio.sleep(max(0.0, interval_seconds - (time.monotonic() - started)))
 
 
-async def _poll(ctx: SyncContext, company: RemoteCompany, coverage: WebhookCoverage | None) -> int:
+async def _poll(ctx: SyncContext, company: RemoteCompany, narrow: bool) -> int:
+    coverage = ctx.coverage if narrow else None
     only = coverage.poll_only(ctx.connection.client_id, company.id) if coverage is not None else None
     return await sync_company(ctx, company, only=only)
 

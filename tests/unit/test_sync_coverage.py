@@ -82,10 +82,10 @@ class Wired:
         keeper = SubscriptionKeeper(URL, SecretStr("secret"), timedelta(days=1), self.clock)
         await keep_all(keeper, [self.ctx], self.directory, self.coverage)
 
-    async def poll(self, coverage: WebhookCoverage | None) -> None:
+    async def poll(self, *, narrow: bool = True) -> None:
         self.books.forget_asked()
         self.clock.advance(timedelta(minutes=5))
-        await sync_connection(self.ctx, self.directory.known(CLIENT), coverage=coverage)
+        await sync_connection(self.ctx, self.directory.known(CLIENT), narrow=narrow)
 
 
 def wired(*companies: RemoteCompany) -> Wired:
@@ -110,12 +110,12 @@ def wired(*companies: RemoteCompany) -> Wired:
 
 async def test_a_covered_companys_poll_asks_only_its_user_tasks_after_its_one_full_poll() -> None:
     w = wired(company(1))
-    await w.poll(None)  # the first pass after a start reads everything
+    await w.poll(narrow=False)  # the first pass after a start reads everything
     await w.keep()  # every subscription created now: one full poll owed
 
-    await w.poll(w.coverage)
+    await w.poll()
     owed = (w.books.feeds_asked.get(company(1).id, 0), w.books.tasks_asked.get(company(1).id, 0))
-    await w.poll(w.coverage)
+    await w.poll()
     covered = (w.books.feeds_asked.get(company(1).id, 0), w.books.tasks_asked.get(company(1).id, 0))
 
     assert owed == (5, 1), "the changes made before the subscriptions existed were never notified"
@@ -125,11 +125,11 @@ async def test_a_covered_companys_poll_asks_only_its_user_tasks_after_its_one_fu
 async def test_a_company_with_a_refused_subscription_is_polled_whole_and_the_others_are_not() -> None:
     w = wired(company(1), company(2))
     w.books.refused.add((company(2).id, ENTITY_SETS[3]))
-    await w.poll(None)
+    await w.poll(narrow=False)
     await w.keep()
-    await w.poll(w.coverage)  # the full polls owed since the subscriptions were created
+    await w.poll()  # the full polls owed since the subscriptions were created
 
-    await w.poll(w.coverage)
+    await w.poll()
 
     assert w.books.feeds_asked.get(company(1).id, 0) == 0
     assert w.books.feeds_asked[company(2).id] == 5
@@ -137,16 +137,16 @@ async def test_a_company_with_a_refused_subscription_is_polled_whole_and_the_oth
 
 async def test_after_a_failed_pass_the_next_poll_of_a_covered_company_reads_everything() -> None:
     w = wired(company(1))
-    await w.poll(None)
+    await w.poll(narrow=False)
     await w.keep()
-    await w.poll(w.coverage)  # the full poll owed since the subscriptions were created
+    await w.poll()  # the full poll owed since the subscriptions were created
     w.books.fail(company(1), ClientSystemError("HTTP 503 from the client's system"))
     await sync_company(w.ctx, company(1), only=frozenset({"salesInvoices"}))  # a notified pass fails
     w.books.heal()
 
-    await w.poll(w.coverage)
+    await w.poll()
     after_the_failure = w.books.feeds_asked.get(company(1).id, 0)
-    await w.poll(w.coverage)
+    await w.poll()
 
     assert after_the_failure == 5
     assert w.books.feeds_asked.get(company(1).id, 0) == 0
