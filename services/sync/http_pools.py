@@ -4,6 +4,9 @@ httpcore assigns queued requests to connections by scanning every queued request
 connection of its pool, on each request's start and end. With one pool for hundreds of environments
 (each allowed SYNC_MAX_CONCURRENT_REQUESTS in flight) that scan was half of sync's CPU in a first sync
 of 1,000 companies (py-spy). A pool per environment holds only that environment's few connections.
+
+The pools share one TLS context: each httpx client otherwise loads the CA bundle into its own, about
+0.8 MiB apiece (81 MiB for 100 environments, measured here).
 """
 
 from __future__ import annotations
@@ -22,12 +25,15 @@ class HttpPools:
         self._limits = httpx.Limits(
             max_connections=connections_each + 1, max_keepalive_connections=connections_each + 1
         )
+        self._tls = httpx.create_ssl_context()
         self._clients: dict[str, httpx.AsyncClient] = {}
 
     def for_connection(self, client_id: str) -> httpx.AsyncClient:
         """The pool of one client connection."""
         if client_id not in self._clients:
-            self._clients[client_id] = httpx.AsyncClient(timeout=self._timeout, limits=self._limits)
+            self._clients[client_id] = httpx.AsyncClient(
+                timeout=self._timeout, limits=self._limits, verify=self._tls
+            )
         return self._clients[client_id]
 
     async def aclose(self) -> None:
