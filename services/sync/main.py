@@ -62,7 +62,7 @@ def create_app(settings: SyncSettings, now: Clock = utc_now) -> FastAPI:
     http = HttpPools(settings.request_timeout_seconds, settings.max_concurrent_requests)
     outbox = Outbox(store, EventPublisher(broker))
     metrics = SyncMetrics(registry)
-    coverage = WebhookCoverage() if settings.webhook_base_url else None  # polls everything without webhooks
+    coverage = WebhookCoverage() if settings.webhook_base_url and settings.trust_webhooks else None
     make_context = ContextFactory(settings, http, store, outbox, now, metrics, coverage)
     contexts: list[SyncContext] = []  # filled at start-up: settings plus registered connections
     cipher = CredentialCipher(settings.common.credentials_key) if settings.common.credentials_key else None
@@ -100,7 +100,7 @@ def create_app(settings: SyncSettings, now: Clock = utc_now) -> FastAPI:
         contexts[:] = [make_context(c) for c in merged(settings.connections, await connections.load_all())]
         await broker.start()
         background = [asyncio.create_task(poll_forever(contexts, settings.poll_interval_seconds, directory))]
-        if coverage is not None and settings.webhook_base_url:
+        if settings.webhook_base_url:
             keeper = SubscriptionKeeper(
                 settings.webhook_base_url.rstrip("/") + PATH,
                 settings.webhook_client_state,

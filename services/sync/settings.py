@@ -111,6 +111,13 @@ class SyncSettings(BaseSettings):
         default=86400.0, gt=0, description="renew a subscription this long before it expires (BC: 3 days)"
     )
     webhook_check_seconds: float = Field(default=300.0, gt=0, description="how often subscriptions are kept")
+    trust_webhooks: bool = Field(
+        default=False,
+        description="poll a company whose every subscription is live for its user tasks only (its other "
+        "feeds come by notification, and whole at each full pass): one request per poll instead of one "
+        "per feed. Worth it when polls are slower than BC's notification delay (about 30 s), e.g. many "
+        "companies per environment; with a fast poll, full polls see a change sooner",
+    )
     webhook_subscribe_concurrency: int = Field(
         default=2,
         ge=1,

@@ -144,10 +144,11 @@ async def keep_all(
     keeper: SubscriptionKeeper,
     contexts: Sequence[SyncContext],
     directory: CompanyDirectory,
-    coverage: WebhookCoverage,
+    coverage: WebhookCoverage | None = None,
 ) -> int:
     """One pass over every connection, all at once (each environment has its own limits); how many
-    subscriptions (or connections) failed. `coverage` learns which companies are notified."""
+    subscriptions (or connections) failed. `coverage` (with SYNC_TRUST_WEBHOOKS) learns which
+    companies are notified."""
     kept = [(ctx, ctx.connector) for ctx in list(contexts) if isinstance(ctx.connector, SubscriptionApi)]
     return sum(
         await asyncio.gather(*(_keep_connection(keeper, ctx, api, directory, coverage) for ctx, api in kept))
@@ -159,7 +160,7 @@ async def _keep_connection(
     ctx: SyncContext,
     api: SubscriptionApi,
     directory: CompanyDirectory,
-    coverage: WebhookCoverage,
+    coverage: WebhookCoverage | None,
 ) -> int:
     client_id = ctx.connection.client_id
     try:
@@ -168,9 +169,11 @@ async def _keep_connection(
         outcome = await keeper.keep(api, companies)
     except (ClientSystemError, httpx.HTTPError) as error:
         log.warning("webhook_keeping_failed", client_id=client_id, error=str(error))
-        coverage.lost(client_id)
+        if coverage is not None:
+            coverage.lost(client_id)
         return 1
-    coverage.kept(client_id, outcome.covered, outcome.created_for)
+    if coverage is not None:
+        coverage.kept(client_id, outcome.covered, outcome.created_for)
     if outcome.created or outcome.renewed or outcome.failed:
         counts = {"created": outcome.created, "renewed": outcome.renewed, "failed": outcome.failed}
         log.info("webhook_subscriptions_kept", client_id=client_id, kept=outcome.kept, **counts)
@@ -181,7 +184,7 @@ async def keep_subscriptions_forever(
     keeper: SubscriptionKeeper,
     contexts: Sequence[SyncContext],
     directory: CompanyDirectory,
-    coverage: WebhookCoverage,
+    coverage: WebhookCoverage | None,
     interval_seconds: float,
 ) -> None:
     """Keep every connection's subscriptions; after a failure, try again within RETRY_SECONDS."""

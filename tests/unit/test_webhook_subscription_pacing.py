@@ -19,7 +19,6 @@ from services.sync.connectors.base import RemoteCompany
 from services.sync.connectors.bc_client import BusinessCentralClient
 from services.sync.connectors.budget import SlidingWindowBudget
 from services.sync.connectors.business_central import BusinessCentralConnector
-from services.sync.coverage import WebhookCoverage
 from services.sync.directory import CompanyDirectory
 from services.sync.handlers import SyncContext
 from services.sync.publishing import Outbox
@@ -155,7 +154,7 @@ async def test_every_connection_is_kept_at_once() -> None:
     for ctx in contexts:
         directory.known(ctx.connection.client_id).update({c.id: c for c in companies(3)})
 
-    failed = await keep_all(keeper(concurrency=2), contexts, directory, WebhookCoverage())
+    failed = await keep_all(keeper(concurrency=2), contexts, directory)
 
     assert failed == 0
     assert [len(env.created) for env in envs] == [18, 18]
