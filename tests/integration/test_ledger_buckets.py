@@ -57,24 +57,40 @@ async def test_a_company_with_no_synced_accounts_has_no_books(mongo_db: AsyncDat
     assert await load_books(mongo_db, "nobody", "Nobody Ltd", frozenset()) is None
 
 
+def new_company() -> CompanyId:
+    return CompanyId(f"c-{uuid.uuid4().hex[:8]}")
+
+
+async def ready_store(db: AsyncDatabase[Document]) -> MongoLedgerStore:
+    store = MongoLedgerStore(db)
+    await store.create_indexes()
+    return store
+
+
+async def monthly_totals(
+    db: AsyncDatabase[Document], *companies: CompanyId
+) -> dict[CompanyId, list[tuple[str, str, Decimal, Decimal]]]:
+    """Each company's (account, month, debit, credit) totals as the aggregator derived them."""
+    return {
+        company: sorted(
+            (d["account"], d["month"], d["debit"], d["credit"])
+            for d in await db["agg_ledger_months"].find({"company_id": company}).to_list()
+        )
+        for company in companies
+    }
+
+
 async def test_an_entry_twice_in_one_batch_that_was_never_stored_counts_once(
     mongo_db: AsyncDatabase[Document],
 ) -> None:
-    store = MongoLedgerStore(mongo_db)
-    await store.create_indexes()
-    once, twice = CompanyId(f"c-{uuid.uuid4().hex[:8]}"), CompanyId(f"c-{uuid.uuid4().hex[:8]}")
+    store = await ready_store(mongo_db)
+    once, twice = new_company(), new_company()
     entries = ledger_entries()[:50]
 
     await apply_ledger_entries([posted(once, 1, entries)], store)
     await apply_ledger_entries([posted(twice, 1, entries), posted(twice, 2, entries[10:30])], store)
 
-    months = {
-        company: sorted(
-            (d["account"], d["month"], d["debit"], d["credit"])
-            for d in await mongo_db["agg_ledger_months"].find({"company_id": company}).to_list()
-        )
-        for company in (once, twice)
-    }
+    months = await monthly_totals(mongo_db, once, twice)
     assert months[once]
     assert months[twice] == months[once]
 
@@ -82,9 +98,8 @@ async def test_an_entry_twice_in_one_batch_that_was_never_stored_counts_once(
 async def test_entries_stored_before_bucket_keys_existed_still_count_after_a_restart(
     mongo_db: AsyncDatabase[Document],
 ) -> None:
-    store = MongoLedgerStore(mongo_db)
-    await store.create_indexes()
-    old, new = CompanyId(f"c-{uuid.uuid4().hex[:8]}"), CompanyId(f"c-{uuid.uuid4().hex[:8]}")
+    store = await ready_store(mongo_db)
+    old, new = new_company(), new_company()
     entries = ledger_entries()[:60]
     await apply_ledger_entries([posted(old, 1, entries[:40])], store)
     # as the aggregator stored them before this field existed
@@ -94,12 +109,6 @@ async def test_entries_stored_before_bucket_keys_existed_still_count_after_a_res
     await apply_ledger_entries([posted(old, 2, entries[30:])], store)  # re-derives the buckets
     await apply_ledger_entries([posted(new, 1, entries)], store)
 
-    months = {
-        company: sorted(
-            (d["account"], d["month"], d["debit"], d["credit"])
-            for d in await mongo_db["agg_ledger_months"].find({"company_id": company}).to_list()
-        )
-        for company in (old, new)
-    }
+    months = await monthly_totals(mongo_db, old, new)
     assert months[new]
     assert months[old] == months[new]
