@@ -1,13 +1,14 @@
 """Which companies Business Central tells us about: every entity set sync reads has a live webhook
 subscription, so a change there arrives as a notification (after BC's delay, about 30 s).
 
-With SYNC_TRUST_WEBHOOKS, the poll of such a company asks only what no notification covers (its user tasks): one request
-instead of one per feed. Everything is still read by the company's first pull, by every periodic full
-pass (SYNC_FULL_PASS_INTERVAL_SECONDS, which therefore bounds how long a change whose notification
-never came can go unseen), by the first poll after sync starts (notifications that arrived while
-it was down were not answered), by the first poll after one of its subscriptions had to be
-created anew (changes made while it was missing were never notified) and by the first poll after
-any of its passes failed (a notified change that pass did not publish is not notified again).
+With SYNC_TRUST_WEBHOOKS, the poll of such a company asks only what no notification covers (its
+user tasks): one request instead of one per feed. Everything is still read by the company's first
+pull, by every periodic full pass (SYNC_FULL_PASS_INTERVAL_SECONDS, which therefore bounds how long a
+change whose notification never came can go unseen), by the first poll after sync starts
+(notifications that arrived while it was down were not answered), by the first poll after one of its
+subscriptions had to be created anew (changes made while it was missing were never notified) and by
+the first poll after any of its passes failed (a notified change that pass did not publish is not
+notified again).
 """
 
 from __future__ import annotations
