@@ -143,13 +143,15 @@ class MongoLedgerStore:
             {"bucket_key": None}, {"company_id": 1, "bucket": 1}, limit=BACKFILL_BATCH
         ).to_list():
             await self._entries.bulk_write(
-                [
-                    # `bucket` is "account|month": the key is bucket_id(company, account, month)
-                    UpdateOne({"_id": d["_id"]}, {"$set": {"bucket_key": f"{d['company_id']}|{d['bucket']}"}})
-                    for d in lacking
-                ],
+                [UpdateOne({"_id": d["_id"]}, {"$set": {"bucket_key": _bucket_key_of(d)}}) for d in lacking],
                 ordered=False,
             )
+
+
+def _bucket_key_of(stored: Document) -> str:
+    """The bucket id of an entry stored with only its `bucket` ("account|month")."""
+    account, month = stored["bucket"].split("|")
+    return bucket_id(CompanyId(stored["company_id"]), account, month)
 
 
 def _union(stored: list[Document], batch: list[Document]) -> list[Document]:

@@ -48,7 +48,7 @@ async def find_deletions(
     """The ids known after this pull, and those deleted since the last full pass (when one is due).
 
     `pulled` maps each feed to the ids this pull read and whether it read the feed from the start."""
-    due = last_full_pass is None or now - last_full_pass >= every
+    due = full_pass_due(last_full_pass, now, every)
     known: dict[str, frozenset[str]] = {}
     deleted: list[tuple[Feed, str]] = []
     for feed in FEEDS:
@@ -62,6 +62,11 @@ async def find_deletions(
         else:
             known[feed] = known_before.get(feed, frozenset()) | ids
     return Deletions(known, tuple(deleted), now if due else last_full_pass)
+
+
+def full_pass_due(last_full_pass: datetime | None, now: datetime, every: timedelta) -> bool:
+    """Whether this pull is a full pass: never done, or the last one is `every` old."""
+    return last_full_pass is None or now - last_full_pass >= every
 
 
 def deleted_events(company_id: CompanyId, deletions: Deletions) -> list[EventFactory]:

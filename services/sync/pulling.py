@@ -18,7 +18,7 @@ from functools import partial
 from typing import cast
 
 from services.sync.connectors.base import FEEDS, ChangedRecord, Connector, Feed, RemoteCompany
-from services.sync.full_pass import Deletions, find_deletions
+from services.sync.full_pass import Deletions, find_deletions, full_pass_due
 from services.sync.ledger_feed import LEDGER_FEED, pull_ledger_entries
 from services.sync.repository import CompanySyncState, Watermark
 from services.sync.task_feed import USER_TASKS_FEED, pull_user_tasks
@@ -121,8 +121,7 @@ def _what_to_ask(
     state: CompanySyncState, now: datetime, full_pass: timedelta, only: frozenset[str] | None
 ) -> tuple[tuple[Feed, ...], bool, bool]:
     """The feeds to ask, and whether to ask the G/L entries and the user tasks."""
-    full_pass_due = state.last_full_pass is None or now - state.last_full_pass >= full_pass
-    if only is None or state.ledger_mark is None or full_pass_due:
+    if only is None or state.ledger_mark is None or full_pass_due(state.last_full_pass, now, full_pass):
         return FEEDS, True, True
     feeds = tuple(feed for feed in FEEDS if feed in only)
     ask_ledger, ask_tasks = LEDGER_FEED in only, USER_TASKS_FEED in only
