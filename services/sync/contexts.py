@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -28,6 +29,8 @@ class ContextFactory:
     now: Clock
     metrics: SyncMetrics
     coverage: WebhookCoverage | None = None
+    process_passes: asyncio.Semaphore | None = None
+    """The process's turns (SYNC_COMPANIES_AT_ONCE), shared by every context it makes."""
 
     def __call__(self, connection: ClientConnection) -> SyncContext:
         """A context whose connector talks to the connection's Business Central environment."""
@@ -49,4 +52,6 @@ class ContextFactory:
             metrics=self.metrics,
             full_pass=timedelta(seconds=s.full_pass_interval_seconds),
             coverage=self.coverage,
+            passes=asyncio.Semaphore(s.max_concurrent_requests),
+            process_passes=self.process_passes,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from services.sync.metrics import SyncMetrics
 from services.sync.publishing import Outbox
 from services.sync.pulling import DEFAULT_FULL_PASS, PulledChanges, pull_changes
 from services.sync.repository import CompanySyncState, SyncStateStore
-from services.sync.settings import ClientConnection
+from services.sync.settings import BC_REQUESTS_AT_ONCE, ClientConnection
 from services.sync.snapshots import fingerprint, only_changed_snapshots
 from shared.dates import company_today
 from shared.events import (
@@ -61,6 +62,13 @@ class SyncContext:
     coverage: WebhookCoverage | None = None
     """Which companies are notified of; told of every failed pass (their next poll reads everything)."""
     locks: defaultdict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
+    passes: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(BC_REQUESTS_AT_ONCE))
+    """How many of the connection's companies sync at once (as many as its environment serves requests
+    at once: more would only queue for them); the others wait before pulling anything."""
+    process_passes: asyncio.Semaphore | None = None
+    """Shared by every context of the process: how many companies it syncs at once in all
+    (SYNC_COMPANIES_AT_ONCE). A pass holds everything it pulled until Kafka acknowledged it, so this
+    bounds sync's memory however many connections it serves."""
 
 
 async def sync_company(
@@ -73,11 +81,13 @@ async def sync_company(
     services/sync/pulling.py) and publish it; returns how many records changed.
 
     One pass per company at a time (poll and refresh commands queue on the company's lock), so two
-    passes never publish the same changes twice or overwrite each other's watermarks."""
+    passes never publish the same changes twice or overwrite each other's watermarks. A pass waits for
+    a turn of its connection (`ctx.passes`), then of the process (`ctx.process_passes`): the process's
+    queue then holds a few companies of each connection in turn, not one connection's whole list."""
     started = time.perf_counter()
     changed: int | None = None
     try:
-        async with ctx.locks[company.id]:
+        async with ctx.locks[company.id], ctx.passes, ctx.process_passes or contextlib.nullcontext():
             changed = await _sync_company(ctx, company, trigger, only)
     finally:
         if changed is None and ctx.coverage is not None:

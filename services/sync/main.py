@@ -63,7 +63,9 @@ def create_app(settings: SyncSettings, now: Clock = utc_now) -> FastAPI:
     outbox = Outbox(store, EventPublisher(broker))
     metrics = SyncMetrics(registry)
     coverage = WebhookCoverage() if settings.webhook_base_url and settings.trust_webhooks else None
-    make_context = ContextFactory(settings, http, store, outbox, now, metrics, coverage)
+    make_context = ContextFactory(
+        settings, http, store, outbox, now, metrics, coverage, asyncio.Semaphore(settings.companies_at_once)
+    )
     contexts: list[SyncContext] = []  # filled at start-up: settings plus registered connections
     cipher = CredentialCipher(settings.common.credentials_key) if settings.common.credentials_key else None
     connections = ConnectionStore(database(client, settings.common.mongo_database), cipher)

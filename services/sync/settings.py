@@ -14,6 +14,8 @@ from shared.settings import ServiceSettings
 BUSINESS_CENTRAL_API = "https://api.businesscentral.dynamics.com"
 BUSINESS_CENTRAL_LOGIN = "https://login.microsoftonline.com"
 BUSINESS_CENTRAL_WEB = "https://businesscentral.dynamics.com"
+BC_REQUESTS_AT_ONCE = 5
+"""Business Central processes this many requests of an environment at once."""
 
 
 class ClientConnection(BaseModel):
@@ -73,7 +75,14 @@ class SyncSettings(BaseSettings):
     requests_per_window: int = Field(default=6000, ge=1, description="per environment (BC: 6,000 per 5 min)")
     window_seconds: float = Field(default=300.0, gt=0)
     max_concurrent_requests: int = Field(
-        default=5, ge=1, description="per environment; BC processes 5 at once"
+        default=BC_REQUESTS_AT_ONCE, ge=1, description="per environment; BC processes 5 at once"
+    )
+    companies_at_once: int = Field(
+        default=200,
+        ge=1,
+        description="companies synced at once by this process, of all its connections (and of one "
+        "connection, at most SYNC_MAX_CONCURRENT_REQUESTS); the others wait before pulling. A pass holds "
+        "what it pulled until Kafka acknowledged it, so this bounds sync's memory",
     )
     full_pass_interval_seconds: float = Field(
         default=3600.0,

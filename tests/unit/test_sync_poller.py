@@ -3,9 +3,10 @@ the others' changes are published and counted, and its own are sent again by the
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from aiokafka.errors import KafkaTimeoutError
@@ -93,3 +94,62 @@ async def test_a_spread_pass_starts_its_companies_evenly_over_the_spread_not_at_
     for index, offset in enumerate(offsets):
         assert offset >= index * 0.1, f"company {index} started {offset:.3f} s in, before its turn"
     assert offsets[0] < 0.1, "the first company starts at once"
+
+
+@dataclass
+class SlowAcknowledgingSink(RecordingSink):
+    """Acknowledges after a while, as a busy Kafka does; notes how many companies were between their
+    first request and their acknowledgement at once (what sync holds in memory)."""
+
+    asked: set[str] = field(default_factory=set)
+    most_at_once: int = 0
+
+    async def publish(self, topic: str, events: Sequence[EventBase]) -> None:
+        """Wait, then record the events and let their company go."""
+        self.most_at_once = max(self.most_at_once, len(self.asked))
+        await asyncio.sleep(0.01)
+        await super().publish(topic, events)
+        self.asked.difference_update(e.company_id for e in events)
+
+
+@dataclass
+class NotingConnector(ScriptedConnector):
+    """Scripted books that tell the sink which companies were asked."""
+
+    sink: SlowAcknowledgingSink = field(default_factory=SlowAcknowledgingSink)
+
+    def records_changed_since(self, company, feed, since):  # type: ignore[no-untyped-def]
+        self.sink.asked.add(company.id)
+        return super().records_changed_since(company, feed, since)
+
+
+async def test_a_pass_over_many_companies_holds_at_most_the_connections_limit_at_once() -> None:
+    sink = SlowAcknowledgingSink()
+    connector, store = NotingConnector(sink=sink), InMemorySyncStateStore()
+    ctx = replace(context(connector, store, sink), passes=asyncio.Semaphore(2))
+    names = [f"company-{n}" for n in range(8)]
+    for name in names:
+        connector.add_company(RemoteCompany(id=name, name=name, web_url=""), sales_invoice())
+
+    changed = await sync_connection(ctx, {})
+
+    assert changed == 8, "every company synced in the one pass"
+    assert {e.company_id for e in sink.of_type(SalesInvoiceChanged)} == set(names)
+    assert sink.most_at_once == 2, "two companies pulled and waiting for Kafka at once, never more"
+
+
+async def test_the_process_syncs_at_most_its_limit_of_companies_at_once_over_all_its_connections() -> None:
+    sink, store = SlowAcknowledgingSink(), InMemorySyncStateStore()
+    process_turns = asyncio.Semaphore(3)
+    contexts = []
+    for connection in ("north", "south"):
+        connector = NotingConnector(sink=sink)
+        for n in range(4):
+            name = f"{connection}-{n}"
+            connector.add_company(RemoteCompany(id=name, name=name, web_url=""), sales_invoice())
+        contexts.append(replace(context(connector, store, sink), process_passes=process_turns))
+
+    changed = await asyncio.gather(*(sync_connection(ctx, {}) for ctx in contexts))
+
+    assert changed == [4, 4], "every company of both connections synced"
+    assert sink.most_at_once == 3, "three companies at once in all, though each connection allows five"
