@@ -58,7 +58,7 @@ e2e: install
 replay: install
 	$(BIN)/python -m services.aggregator.replay
 
-## bench: every benchmark (or one: make bench NAME=freshness); results in bench/results and bench/RESULTS.md
+## bench: every figure once (or one benchmark: make bench NAME=freshness); results in bench/results and bench/RESULTS.md
 bench: install
 	$(BIN)/python -m bench $(NAME)
 

@@ -339,7 +339,6 @@ def save(run: dict[str, Any], baseline: list[float], command: str) -> None:
         },
         "api_reads": outcome.api_reads,
         "watched_entity_sets": list(WATCHED_SETS),
-        "code": os.environ.get("BENCH_CODE", "the working tree"),
         "baseline_p99_ms": round(base_p99, 1),
         **run,
         "clock": "from the entity's lastModifiedDateTime (simulator clock, ms) to the first API answer "

@@ -176,7 +176,6 @@ def save(run: dict[str, Any], baseline_mib: float, command: str) -> None:
         "refresh_alone": vars(alone) | {"seconds": round(alone.seconds, 1)},
         "refresh_with_readers": vars(mixed) | {"seconds": round(mixed.seconds, 1)},
         "sync_poll_interval_s": SYNC_POLL_SECONDS,
-        "code": os.environ.get("BENCH_CODE", "the working tree"),
         "settle_seconds": round(run["settle_seconds"], 1),
         "load_before": run["load_before"],
         "load_after": run["load_after"],

@@ -3,7 +3,10 @@ bench/RESULTS.md, so it cannot drift from the recorded figures."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from bench.results import (
     README,
@@ -12,6 +15,7 @@ from bench.results import (
     Baseline,
     BenchResult,
     Target,
+    code_measured,
     load_results,
     summary_table,
     write_readme_summary,
@@ -73,3 +77,15 @@ def test_the_committed_readme_table_matches_the_recorded_results() -> None:
     table = text.split(SUMMARY_START, 1)[1].split(SUMMARY_END, 1)[0].strip()
 
     assert table == "\n".join(summary_table(load_results())), "run `python -m bench.results` to regenerate"
+
+
+def test_a_result_names_the_commit_it_measured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BENCH_CODE", "commit abc1234")
+    named = code_measured()
+    monkeypatch.delenv("BENCH_CODE")
+    checked_out = code_measured()
+
+    assert named == "commit abc1234", "an export of a commit says which one it is"
+    rev_parse = ["git", "rev-parse", "--short", "HEAD"]
+    head = subprocess.run(rev_parse, capture_output=True, text=True, check=True)  # noqa: S603 - git, fixed arguments
+    assert checked_out.startswith(f"commit {head.stdout.strip()}"), "a checkout names its own commit"
