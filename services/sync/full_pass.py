@@ -4,12 +4,13 @@ id missing from a full list of the feed.
 Sync remembers, per company and feed, the ids it published and not deleted since. A pull that read
 a feed from the start (its first) knows them all already; every `full_pass` interval each feed is
 listed whole (ids only: one cheap request a feed), and each remembered id the list lacks becomes a
-RecordDeleted event.
+RecordDeleted event. A feed a change notice said a record was deleted from is listed by that
+notice's pass.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -44,8 +45,10 @@ async def find_deletions(
     last_full_pass: datetime | None,
     now: datetime,
     every: timedelta,
+    list_now: Collection[str] = frozenset(),
 ) -> Deletions:
-    """The ids known after this pull, and those deleted since the last full pass (when one is due).
+    """The ids known after this pull, and those deleted since the last full pass (when one is due) or
+    from the feeds `list_now` names (a change notice said a record of theirs was deleted).
 
     `pulled` maps each feed to the ids this pull read and whether it read the feed from the start."""
     due = full_pass_due(last_full_pass, now, every)
@@ -55,7 +58,7 @@ async def find_deletions(
         ids, from_start = pulled.get(feed, (set(), False))
         if from_start:
             known[feed] = frozenset(ids)  # the whole feed was read: nothing else exists
-        elif due:
+        elif due or feed in list_now:
             listed = await connector.record_ids(company, feed)  # read after the pull: it has the last word
             deleted += [(feed, gone) for gone in sorted((known_before.get(feed, frozenset()) | ids) - listed)]
             known[feed] = frozenset(listed)

@@ -76,9 +76,11 @@ async def sync_company(
     company: RemoteCompany,
     trigger: Trigger | None = None,
     only: frozenset[str] | None = None,
+    deleted_from: frozenset[str] = frozenset(),
 ) -> int:
-    """Pull what changed in a company's books (in the entity sets `only` names, when given; see
-    services/sync/pulling.py) and publish it; returns how many records changed.
+    """Pull what changed in a company's books (in the entity sets `only` names, when given, listing
+    the ids of those `deleted_from` names; see services/sync/pulling.py) and publish it; returns how
+    many records changed.
 
     One pass per company at a time (poll and refresh commands queue on the company's lock), so two
     passes never publish the same changes twice or overwrite each other's watermarks. A pass waits for
@@ -88,7 +90,7 @@ async def sync_company(
     changed: int | None = None
     try:
         async with ctx.locks[company.id], ctx.passes, ctx.process_passes or contextlib.nullcontext():
-            changed = await _sync_company(ctx, company, trigger, only)
+            changed = await _sync_company(ctx, company, trigger, only, deleted_from)
     finally:
         if changed is None and ctx.coverage is not None:
             ctx.coverage.owe(company.id)
@@ -99,12 +101,18 @@ async def sync_company(
 
 
 async def _sync_company(
-    ctx: SyncContext, company: RemoteCompany, trigger: Trigger | None, only: frozenset[str] | None
+    ctx: SyncContext,
+    company: RemoteCompany,
+    trigger: Trigger | None,
+    only: frozenset[str] | None,
+    deleted_from: frozenset[str],
 ) -> int | None:
     company_id = CompanyId(company.id)
     state = await ctx.store.load(company_id)
     try:
-        pulled = await pull_changes(ctx.connector, company, state, ctx.now(), ctx.full_pass, only)
+        pulled = await pull_changes(
+            ctx.connector, company, state, ctx.now(), ctx.full_pass, only, deleted_from
+        )
     except (ClientSystemError, httpx.HTTPError) as error:
         await report_failure(ctx, company_id, state, failure_reason(error), trigger)
         return None

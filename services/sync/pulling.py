@@ -5,7 +5,8 @@ watermark: the newest `lastModifiedDateTime` seen and the ids seen at exactly th
 (the `ge` filter returns them again; they are not re-sent). Balances and the aged reports have no
 change marker of their own, so they are re-read when the ledger moved: when the G/L entries feed
 brought new entries (or a purchase invoice changed). Deleted records
-show only in a periodic full pass (services/sync/full_pass.py).
+show only in a listing of a feed's ids: the periodic full pass, or at once when a change notice said
+a record was deleted (services/sync/full_pass.py).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ async def pull_changes(
     now: datetime,
     full_pass: timedelta = DEFAULT_FULL_PASS,
     only: frozenset[str] | None = None,
+    deleted_from: frozenset[str] = frozenset(),
 ) -> PulledChanges:
     """Every feed since its watermark; accounts and aged reports too when the ledger or payables moved;
     every `full_pass`, the ids of every record too, to find those deleted.
@@ -62,7 +64,10 @@ async def pull_changes(
     `only` narrows the pass to the entity sets it names: those a change notification named, or a
     webhook-covered company's user tasks (services/sync/coverage.py). The feeds it does not name keep
     their watermarks for their own notification or the next full pass. A company's first pull and a
-    due full pass still read everything, and so does an `only` naming nothing sync reads."""
+    due full pass still read everything, and so does an `only` naming nothing sync reads.
+
+    The feeds `deleted_from` names (a notice said a record of theirs was deleted) have their ids
+    listed now, as a full pass would: their deletions are announced by this pass, not an hour later."""
     marks = dict(state.watermarks)
     feeds, ask_ledger, ask_tasks = _what_to_ask(state, now, full_pass, only)
     asks: list[Callable[[], Awaitable[object]]] = [
@@ -90,7 +95,7 @@ async def pull_changes(
         read[feed] = (ids, marks.get(feed, Watermark()).at is None)
         marks[feed] = mark
     deletions = await find_deletions(
-        connector, company, state.known_ids, read, state.last_full_pass, now, full_pass
+        connector, company, state.known_ids, read, state.last_full_pass, now, full_pass, deleted_from
     )
     ledger_since = state.ledger_mark or now - LEDGER_LOOKBACK
     ledger_moved = max((e.last_modified_at for e in entries), default=None)

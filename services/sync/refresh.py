@@ -11,6 +11,7 @@ import structlog
 from services.sync.connectors.base import ClientSystemError, RemoteCompany
 from services.sync.directory import CompanyDirectory
 from services.sync.handlers import Clock, SyncContext, Trigger, failed_event, sync_company
+from services.sync.notified import Notified
 from services.sync.publishing import Outbox
 from shared.commands import RefreshRequested
 from shared.ids import CompanyId
@@ -29,9 +30,9 @@ class RefreshHandler:
     outbox: Outbox
     now: Clock
 
-    async def __call__(self, command: RefreshRequested, notified: frozenset[str] | None = None) -> None:
-        """Sync now (only the `notified` entity sets, when a change notification named them); a company
-        no connection lists gets a failed status with the reason."""
+    async def __call__(self, command: RefreshRequested, notified: Notified | None = None) -> None:
+        """Sync now (only what was `notified`, when change notices triggered it: services/sync/notified.py);
+        a company no connection lists gets a failed status with the reason."""
         trigger = Trigger(command.correlation_id, str(command.command_id))
         found = self._find(command.company_id) or await self._find_after_listing(command.company_id)
         if found is None:
@@ -41,7 +42,10 @@ class RefreshHandler:
             await batch.publish()
             return
         ctx, company = found
-        await sync_company(ctx, company, trigger, only=notified)
+        if notified is None:
+            await sync_company(ctx, company, trigger)
+        else:
+            await sync_company(ctx, company, trigger, notified.entity_sets, notified.deleted_from)
 
     def _find(self, company_id: CompanyId) -> tuple[SyncContext, RemoteCompany] | None:
         hit = self.directory.find(company_id)

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic.alias_generators import to_camel
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from services.sync.notified import Notified
 from shared.commands import RefreshRequested
 from shared.ids import CompanyId
 
@@ -28,6 +29,8 @@ PATH = "/webhooks/business-central"
 _COMPANY = re.compile(r"companies\((?P<id>[0-9a-fA-F-]{36})\)")
 _ENTITY_SET = re.compile(r"companies\([0-9a-fA-F-]{36}\)/(?P<entity_set>[A-Za-z]+)")
 """A notice names the entity set, and often the record: `.../companies(<id>)/salesInvoices(<id>)`."""
+DELETED = "deleted"
+"""BC's changeType for a record that is gone (the others: created, updated, collection)."""
 
 
 class Notice(BaseModel):
@@ -48,27 +51,27 @@ class Notifications(BaseModel):
 
 
 class WebhookSyncs:
-    """Runs one background sync per notified company, of the entity sets notified; notices arriving
-    while a company's sync runs coalesce into one more pass after it, of every entity set they named
-    (so no change is missed, and none is pulled twice)."""
+    """Runs one background sync per notified company, of what was notified; notices arriving while a
+    company's sync runs coalesce into one more pass after it, of everything they named (so no change
+    is missed, and none is pulled twice)."""
 
-    def __init__(self, refresh: Callable[[RefreshRequested, frozenset[str] | None], Awaitable[None]]) -> None:
+    def __init__(self, refresh: Callable[[RefreshRequested, Notified], Awaitable[None]]) -> None:
         self._refresh = refresh
         self._running: set[CompanyId] = set()
-        self._again: dict[CompanyId, frozenset[str] | None] = {}
+        self._again: dict[CompanyId, Notified] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def request(self, company_id: CompanyId, correlation_id: str, notified: frozenset[str] | None) -> None:
-        """Sync the company soon, pulling the `notified` entity sets (None: all); never blocks the caller."""
+    def request(self, company_id: CompanyId, correlation_id: str, notified: Notified) -> None:
+        """Sync the company soon, pulling what was `notified`; never blocks the caller."""
         if company_id in self._running:
-            self._again[company_id] = _union(self._again.get(company_id, frozenset()), notified)
+            self._again[company_id] = self._again.get(company_id, Notified()) | notified
             return
         self._running.add(company_id)
         task = asyncio.get_running_loop().create_task(self._run(company_id, correlation_id, notified))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _run(self, company_id: CompanyId, correlation_id: str, notified: frozenset[str] | None) -> None:
+    async def _run(self, company_id: CompanyId, correlation_id: str, notified: Notified) -> None:
         try:
             while True:
                 try:
@@ -106,7 +109,7 @@ def webhook_router(client_state: SecretStr, syncs: WebhookSyncs) -> APIRouter:
             first = error.errors(include_url=False)[0]
             where = ".".join(str(part) for part in first["loc"]) or "body"
             return _problem(400, f"not a Business Central notification: {where}: {first['msg']}", where)
-        companies: dict[CompanyId, tuple[str, frozenset[str] | None]] = {}
+        companies: dict[CompanyId, tuple[str, Notified]] = {}
         secret = client_state.get_secret_value()
         for index, notice in enumerate(notifications.value):
             if not secret or not secrets.compare_digest(notice.client_state.encode(), secret.encode()):
@@ -123,9 +126,10 @@ def webhook_router(client_state: SecretStr, syncs: WebhookSyncs) -> APIRouter:
                     400, f"resource names no company: {notice.resource!r}", f"value.{index}.resource"
                 )
             company_id = CompanyId(match["id"])
-            fresh: tuple[str, frozenset[str] | None] = (f"webhook:{notice.subscription_id}", frozenset())
-            correlation_id, notified = companies.get(company_id, fresh)
-            companies[company_id] = (correlation_id, _union(notified, _entity_set(notice.resource)))
+            correlation_id, notified = companies.get(
+                company_id, (f"webhook:{notice.subscription_id}", Notified())
+            )
+            companies[company_id] = (correlation_id, notified | _notified(notice))
         for company_id, (correlation_id, notified) in companies.items():
             syncs.request(company_id, correlation_id, notified)
         return Response(status_code=202)
@@ -133,16 +137,14 @@ def webhook_router(client_state: SecretStr, syncs: WebhookSyncs) -> APIRouter:
     return router
 
 
-def _entity_set(resource: str) -> frozenset[str] | None:
-    """The entity set a notice's resource names; None when it names none, which makes its pass pull
-    everything."""
-    match = _ENTITY_SET.search(resource)
-    return frozenset({match["entity_set"]}) if match else None
-
-
-def _union(pending: frozenset[str] | None, more: frozenset[str] | None) -> frozenset[str] | None:
-    """Entity sets to pull, where None (everything) absorbs any other."""
-    return None if pending is None or more is None else pending | more
+def _notified(notice: Notice) -> Notified:
+    """The entity set a notice's resource names (None when it names none, which makes its pass pull
+    everything), and whether it says a record of it was deleted."""
+    match = _ENTITY_SET.search(notice.resource)
+    if match is None:
+        return Notified(None)
+    entity_set = frozenset({match["entity_set"]})
+    return Notified(entity_set, entity_set if notice.change_type == DELETED else frozenset())
 
 
 def _problem(status: int, detail: str, field: str) -> JSONResponse:

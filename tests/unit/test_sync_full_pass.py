@@ -90,3 +90,30 @@ async def test_a_deleted_record_is_announced_once_not_on_every_full_pass() -> No
             await sync_company(ctx, company)
 
     assert [e.record_id for e in sink.of_type(RecordDeleted)] == [draft]
+
+
+async def test_a_deletion_a_change_notice_names_is_announced_by_that_notices_pass_not_the_full_pass() -> None:
+    books = generate_books(seed=3, tenants=1, companies_per_tenant=1, today=date(2026, 11, 25))
+    sink, clock = RecordingSink(), MovableClock(datetime.now(UTC))
+    async with simulator_over_http(books, SimulatorSettings(), SlidingWindowBudget(6000, 300)) as bc:
+        ctx = context(bc, sink, clock)
+        (company,) = await bc.connector.list_companies()
+        await sync_company(ctx, company)
+        drafts = [
+            e.invoice.id
+            for e in sink.of_type(SalesInvoiceChanged)
+            if e.invoice.status is SalesInvoiceStatus.DRAFT
+        ]
+        before = draft_invoices_shown(sink.events())
+        await bc.control.delete(f"/_simulator/companies/{company.id}/salesInvoices/{drafts[0]}")
+
+        clock.advance(timedelta(minutes=1))  # the full pass is 59 minutes away
+        sales_invoices = frozenset({"salesInvoices"})
+        await sync_company(ctx, company, only=sales_invoices, deleted_from=sales_invoices)
+        (gone,) = sink.of_type(RecordDeleted)
+        clock.advance(FULL_PASS)
+        await sync_company(ctx, company)  # the full pass: nothing more is gone
+
+    assert (gone.kind, gone.record_id) == (KIND_OF_FEED["salesInvoices"], drafts[0])
+    assert draft_invoices_shown(sink.events()) == before - 1
+    assert len(sink.of_type(RecordDeleted)) == 1, "announced once: the full pass knew it was gone"

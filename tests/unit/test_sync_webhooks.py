@@ -23,6 +23,7 @@ from services.sync.connectors.budget import SlidingWindowBudget
 from services.sync.connectors.business_central import BusinessCentralConnector
 from services.sync.directory import CompanyDirectory
 from services.sync.handlers import SyncContext
+from services.sync.notified import Notified
 from services.sync.publishing import Outbox
 from services.sync.refresh import RefreshHandler
 from services.sync.settings import ClientConnection
@@ -50,8 +51,8 @@ class Wired:
     sink: RecordingSink
     syncs: WebhookSyncs
     refreshed: list[str]
-    pulled: list[frozenset[str] | None]
-    """Per sync, the entity sets it was to pull (None: everything)."""
+    pulled: list[Notified]
+    """Per sync, what it was to pull."""
 
 
 @asynccontextmanager
@@ -61,10 +62,10 @@ async def wired() -> AsyncIterator[Wired]:
     store, sink = InMemorySyncStateStore(), RecordingSink()
     outbox = Outbox(store, sink)
     refreshed: list[str] = []
-    pulled: list[frozenset[str] | None] = []
+    pulled: list[Notified] = []
     holder: dict[str, Any] = {}
 
-    async def refresh(command: Any, notified: frozenset[str] | None) -> None:
+    async def refresh(command: Any, notified: Notified) -> None:
         refreshed.append(command.company_id)
         pulled.append(notified)
         await RefreshHandler(lambda: contexts, directory, outbox, holder["clock"])(command, notified)
@@ -101,14 +102,14 @@ async def wired() -> AsyncIterator[Wired]:
         await syncs.drain()
 
 
-def notification(client_state: str, resource: str) -> dict[str, Any]:
+def notification(client_state: str, resource: str, change_type: str = "updated") -> dict[str, Any]:
     return {
         "value": [
             {
                 "subscriptionId": "s1",
                 "clientState": client_state,
                 "resource": resource,
-                "changeType": "updated",
+                "changeType": change_type,
                 "lastModifiedDateTime": "2026-11-25T10:00:00Z",
             }
         ]
@@ -163,9 +164,10 @@ async def test_a_new_invoice_in_the_simulator_is_published_by_a_webhook_sync_wit
         assert set(w.refreshed) == {company.id}
         assert {s.correlation_id.split(":")[0] for s in statuses} == {"webhook"}
         # Posting an invoice also posts its G/L entries; the other feeds wait for their own notice.
-        assert w.pulled[0] is not None
-        assert "salesInvoices" in w.pulled[0]
-        assert w.pulled[0] <= {"salesInvoices", "generalLedgerEntries"}
+        pulled = w.pulled[0].entity_sets
+        assert pulled is not None
+        assert "salesInvoices" in pulled
+        assert pulled <= {"salesInvoices", "generalLedgerEntries"}
 
 
 async def test_the_handshake_echoes_the_validation_token_as_plain_text() -> None:
@@ -245,7 +247,21 @@ async def test_a_post_naming_several_entity_sets_of_a_company_pulls_all_of_them_
         await w.syncs.drain()
 
         assert response.status_code == 202
-        assert w.pulled == [frozenset({"salesInvoices", "generalLedgerEntries"})]
+        assert w.pulled == [Notified(frozenset({"salesInvoices", "generalLedgerEntries"}))]
+
+
+async def test_a_notice_of_a_deleted_record_has_its_pass_list_that_entity_set() -> None:
+    async with wired() as w:
+        company_id = (await w.connector.list_companies())[0].id
+        base = f"api/v2.0/companies({company_id})"
+        body = notification(SECRET, f"{base}/salesQuotes(q1)", change_type="deleted")
+        body["value"] += notification(SECRET, f"{base}/salesOrders(o1)", change_type="created")["value"]
+
+        response = await w.sync.post(PATH, json=body)
+        await w.syncs.drain()
+
+        assert response.status_code == 202
+        assert w.pulled == [Notified(frozenset({"salesQuotes", "salesOrders"}), frozenset({"salesQuotes"}))]
 
 
 @dataclass
@@ -254,11 +270,11 @@ class HeldSyncs:
 
     syncs: WebhookSyncs
     release: asyncio.Event
-    calls: list[frozenset[str] | None]
+    calls: list[Notified]
 
-    async def after_the_first_pass(self, *notices: frozenset[str] | None) -> None:
+    async def after_the_first_pass(self, *notices: Notified) -> None:
         company = CompanyId("c-busy")
-        self.syncs.request(company, "webhook:first", frozenset({"salesInvoices"}))
+        self.syncs.request(company, "webhook:first", Notified(frozenset({"salesInvoices"})))
         await asyncio.sleep(0)
         for index, notified in enumerate(notices):
             self.syncs.request(company, f"webhook:{index}", notified)
@@ -267,10 +283,10 @@ class HeldSyncs:
 
 
 def held_syncs() -> HeldSyncs:
-    calls: list[frozenset[str] | None] = []
+    calls: list[Notified] = []
     release = asyncio.Event()
 
-    async def refresh(command: Any, notified: frozenset[str] | None) -> None:
+    async def refresh(command: Any, notified: Notified) -> None:
         calls.append(notified)
         await release.wait()
 
@@ -280,14 +296,20 @@ def held_syncs() -> HeldSyncs:
 async def test_notices_arriving_during_a_sync_coalesce_into_one_more_pass_of_what_they_named() -> None:
     held = held_syncs()
 
-    await held.after_the_first_pass(frozenset({"salesQuotes"}), frozenset({"generalLedgerEntries"}))
+    await held.after_the_first_pass(
+        Notified(frozenset({"salesQuotes"}), frozenset({"salesQuotes"})),
+        Notified(frozenset({"generalLedgerEntries"})),
+    )
 
-    assert held.calls == [frozenset({"salesInvoices"}), frozenset({"salesQuotes", "generalLedgerEntries"})]
+    assert held.calls == [
+        Notified(frozenset({"salesInvoices"})),
+        Notified(frozenset({"salesQuotes", "generalLedgerEntries"}), frozenset({"salesQuotes"})),
+    ], "one more pass of every entity set named, listing the one a record was deleted from"
 
 
 async def test_a_notice_whose_entity_set_cannot_be_told_makes_the_coalesced_pass_pull_everything() -> None:
     held = held_syncs()
 
-    await held.after_the_first_pass(None, frozenset({"salesQuotes"}))
+    await held.after_the_first_pass(Notified(None), Notified(frozenset({"salesQuotes"})))
 
-    assert held.calls == [frozenset({"salesInvoices"}), None]
+    assert held.calls == [Notified(frozenset({"salesInvoices"})), Notified(None)]
