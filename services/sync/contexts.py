@@ -35,11 +35,12 @@ class ContextFactory:
     def __call__(self, connection: ClientConnection) -> SyncContext:
         """A context whose connector talks to the connection's Business Central environment."""
         s = self.settings
+        budget = SlidingWindowBudget(s.requests_per_window, s.window_seconds)
         client = BusinessCentralClient(
             self.http.for_connection(connection.client_id),
             connection,
             s.max_concurrent_requests,
-            SlidingWindowBudget(s.requests_per_window, s.window_seconds),
+            budget,
             on_response=self.metrics.response,
         )
         return SyncContext(
@@ -54,4 +55,6 @@ class ContextFactory:
             coverage=self.coverage,
             passes=asyncio.Semaphore(s.max_concurrent_requests),
             process_passes=self.process_passes,
+            budget=budget,
+            poll_budget_share=s.poll_budget_share,
         )

@@ -14,6 +14,7 @@ import httpx
 import structlog
 
 from services.sync.connectors.base import ClientSystemError, Connector, RemoteCompany
+from services.sync.connectors.budget import SlidingWindowBudget
 from services.sync.coverage import WebhookCoverage
 from services.sync.events import record_events
 from services.sync.metrics import SyncMetrics
@@ -61,6 +62,10 @@ class SyncContext:
     full_pass: timedelta = DEFAULT_FULL_PASS
     coverage: WebhookCoverage | None = None
     """Which companies are notified of; told of every failed pass (their next poll reads everything)."""
+    budget: SlidingWindowBudget | None = None
+    """The environment's request window, shared with its connector: polls leave part of it to
+    notified and asked-for passes (`poll_budget_share`, SYNC_POLL_BUDGET_SHARE)."""
+    poll_budget_share: float = 0.5
     locks: defaultdict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
     passes: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(BC_REQUESTS_AT_ONCE))
     """How many of the connection's companies sync at once (as many as its environment serves requests

@@ -99,6 +99,12 @@ async def poll_forever(
 
 
 async def _poll(ctx: SyncContext, company: RemoteCompany, narrow: bool) -> int:
+    if ctx.budget is not None and ctx.budget.used_share() >= ctx.poll_budget_share:
+        # The environment's window is mostly used: this poll waits for the next round (its watermarks
+        # stay, so nothing is missed) and the room left goes to notified and asked-for passes.
+        if ctx.metrics is not None:
+            ctx.metrics.polls_deferred.inc()
+        return 0
     coverage = ctx.coverage if narrow else None
     only = coverage.poll_only(ctx.connection.client_id, company.id) if coverage is not None else None
     return await sync_company(ctx, company, only=only)

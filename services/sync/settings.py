@@ -74,6 +74,14 @@ class SyncSettings(BaseSettings):
     )
     requests_per_window: int = Field(default=6000, ge=1, description="per environment (BC: 6,000 per 5 min)")
     window_seconds: float = Field(default=300.0, gt=0)
+    poll_budget_share: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="a poll of a company starts only while less than this share of its environment's "
+        "request window is used: the rest stays for webhook, refresh and subscription requests (polls "
+        "that would eat the whole window stall every pass of that environment until it slides)",
+    )
     max_concurrent_requests: int = Field(
         default=BC_REQUESTS_AT_ONCE, ge=1, description="per environment; BC processes 5 at once"
     )

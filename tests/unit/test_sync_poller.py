@@ -12,7 +12,8 @@ from datetime import timedelta
 from aiokafka.errors import KafkaTimeoutError
 
 from services.sync.connectors.base import RemoteCompany
-from services.sync.handlers import SyncContext
+from services.sync.connectors.budget import SlidingWindowBudget
+from services.sync.handlers import SyncContext, sync_company
 from services.sync.poller import sync_connection
 from services.sync.publishing import Outbox
 from services.sync.settings import ClientConnection
@@ -153,3 +154,20 @@ async def test_the_process_syncs_at_most_its_limit_of_companies_at_once_over_all
 
     assert changed == [4, 4], "every company of both connections synced"
     assert sink.most_at_once == 3, "three companies at once in all, though each connection allows five"
+
+
+async def test_polls_wait_while_the_request_window_is_mostly_used_and_notified_passes_still_sync() -> None:
+    connector, store, sink = ScriptedConnector(), InMemorySyncStateStore(), RecordingSink()
+    budget = SlidingWindowBudget(limit=4, window_seconds=300)
+    ctx = replace(context(connector, store, sink), budget=budget, poll_budget_share=0.5)
+    busy = connector.add_company(RemoteCompany(id="busy", name="busy", web_url=""), sales_invoice())
+    for _ in range(2):  # two requests answered in this window: half of it used
+        async with budget.request():
+            pass
+
+    polled = await sync_connection(ctx, {})
+    notified = await sync_company(ctx, busy, only=frozenset({"salesInvoices"}))
+
+    assert polled == 0, "the poll left the rest of the window to notified passes"
+    assert notified == 1, "a notified pass still syncs"
+    assert [e.invoice.id for e in sink.of_type(SalesInvoiceChanged)] == list(connector.invoices[busy.id])

@@ -45,6 +45,10 @@ class SlidingWindowBudget:
         self._expire(self._clock())
         return self._in_flight + len(self._answered)
 
+    def used_share(self) -> float:
+        """How much of the window is taken, from 0 (none) to 1 (requests now wait for room)."""
+        return self.used / self._limit
+
     async def _acquire(self) -> None:
         async with self._changed:
             while True:
