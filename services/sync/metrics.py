@@ -21,11 +21,6 @@ class SyncMetrics:
         self.client_requests = Counter(
             "hub_client_requests_total", "Requests to client systems", ["status"], registry=registry
         )
-        self.polls_deferred = Counter(
-            "hub_sync_polls_deferred_total",
-            "Polls of a company left to the next round: its environment's request window was mostly used",
-            registry=registry,
-        )
 
     def response(self, status: int) -> None:
         """Count one answer from a client system."""

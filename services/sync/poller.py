@@ -15,6 +15,8 @@ from services.sync.handlers import SyncContext, failure_reason, report_failure, 
 from shared.ids import CompanyId
 
 log = structlog.get_logger()
+POLL_PACE_SECONDS = 10.0
+"""Polls keep to their share of the request budget over any this many seconds."""
 
 
 async def sync_connection(
@@ -99,12 +101,11 @@ async def poll_forever(
 
 
 async def _poll(ctx: SyncContext, company: RemoteCompany, narrow: bool) -> int:
-    if ctx.budget is not None and ctx.budget.used_share() >= ctx.poll_budget_share:
-        # The environment's window is mostly used: this poll waits for the next round (its watermarks
-        # stay, so nothing is missed) and the room left goes to notified and asked-for passes.
-        if ctx.metrics is not None:
-            ctx.metrics.polls_deferred.inc()
-        return 0
+    if ctx.budget is not None:
+        # Polls keep to their share of the environment's budget, spread evenly: when recent requests
+        # reach it, the poll waits (and its round with it), every company still comes in its turn,
+        # and the rest of the window stays for notified and asked-for passes.
+        await ctx.budget.paced(ctx.poll_budget_share, POLL_PACE_SECONDS)
     coverage = ctx.coverage if narrow else None
     only = coverage.poll_only(ctx.connection.client_id, company.id) if coverage is not None else None
     return await sync_company(ctx, company, only=only)

@@ -78,9 +78,9 @@ class SyncSettings(BaseSettings):
         default=0.5,
         gt=0,
         le=1,
-        description="a poll of a company starts only while less than this share of its environment's "
-        "request window is used: the rest stays for webhook, refresh and subscription requests (polls "
-        "that would eat the whole window stall every pass of that environment until it slides)",
+        description="polls use at most this share of their environment's request budget, evenly (a poll "
+        "waits while the last 10 s used their share of it): the rest stays for webhook, refresh and "
+        "subscription requests, which a poll faster than the budget allows would otherwise queue behind",
     )
     max_concurrent_requests: int = Field(
         default=BC_REQUESTS_AT_ONCE, ge=1, description="per environment; BC processes 5 at once"

@@ -156,18 +156,26 @@ async def test_the_process_syncs_at_most_its_limit_of_companies_at_once_over_all
     assert sink.most_at_once == 3, "three companies at once in all, though each connection allows five"
 
 
-async def test_polls_wait_while_the_request_window_is_mostly_used_and_notified_passes_still_sync() -> None:
+async def test_a_poll_waits_while_the_request_window_is_mostly_used_and_a_notified_pass_goes_first() -> None:
     connector, store, sink = ScriptedConnector(), InMemorySyncStateStore(), RecordingSink()
-    budget = SlidingWindowBudget(limit=4, window_seconds=300)
+    now = [0.0]
+    budget = SlidingWindowBudget(limit=600, window_seconds=300, clock=lambda: now[0])  # 2 a second
     ctx = replace(context(connector, store, sink), budget=budget, poll_budget_share=0.5)
     busy = connector.add_company(RemoteCompany(id="busy", name="busy", web_url=""), sales_invoice())
-    for _ in range(2):  # two requests answered in this window: half of it used
+    for _ in range(10):  # polls' share of 10 s (half of 20 requests), just used
         async with budget.request():
             pass
 
-    polled = await sync_connection(ctx, {})
+    poll = asyncio.create_task(sync_connection(ctx, {}))
+    await asyncio.sleep(0.05)
     notified = await sync_company(ctx, busy, only=frozenset({"salesInvoices"}))
+    poll_waited = not poll.done()
+    now[0] = 11.0  # those requests are 10 s old
+    async with budget.request():  # an answer wakes whoever waits for room
+        pass
+    polled = await asyncio.wait_for(poll, timeout=5)
 
-    assert polled == 0, "the poll left the rest of the window to notified passes"
-    assert notified == 1, "a notified pass still syncs"
+    assert poll_waited, "the poll left the rest of the budget to the notified pass"
+    assert notified == 1, "the notified pass synced the change"
+    assert polled == 0, "then the poll ran, and found it already sent"
     assert [e.invoice.id for e in sink.of_type(SalesInvoiceChanged)] == list(connector.invoices[busy.id])

@@ -45,9 +45,25 @@ class SlidingWindowBudget:
         self._expire(self._clock())
         return self._in_flight + len(self._answered)
 
-    def used_share(self) -> float:
-        """How much of the window is taken, from 0 (none) to 1 (requests now wait for room)."""
-        return self.used / self._limit
+    async def paced(self, share: float, over: float) -> None:
+        """Wait until the requests of the last `over` seconds are fewer than `share` of the window's,
+        scaled to `over`: work that should use at most that share of the budget, and evenly, waits
+        here before it asks anything. (Waiting for the whole window to drop below a share would not
+        do: after a burst nothing leaves the window for minutes, and the work would stall.)"""
+        places = max(1, int(self._limit * share * over / self._window))
+        async with self._changed:
+            while True:
+                now = self._clock()
+                recent, oldest = self._in_flight, None
+                for answered in reversed(self._answered):
+                    if answered <= now - over:
+                        break
+                    recent, oldest = recent + 1, answered
+                if recent < places:
+                    return
+                until_room = oldest + over - now if oldest is not None else None
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), until_room)
 
     async def _acquire(self) -> None:
         async with self._changed:
