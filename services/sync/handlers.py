@@ -21,7 +21,7 @@ from services.sync.metrics import SyncMetrics
 from services.sync.publishing import Outbox
 from services.sync.pulling import DEFAULT_FULL_PASS, PulledChanges, pull_changes
 from services.sync.repository import CompanySyncState, SyncStateStore
-from services.sync.settings import BC_REQUESTS_AT_ONCE, ClientConnection
+from services.sync.settings import BC_REQUESTS_AT_ONCE, POLL_BUDGET_SHARE, ClientConnection
 from services.sync.snapshots import fingerprint, only_changed_snapshots
 from shared.dates import company_today
 from shared.events import (
@@ -65,7 +65,7 @@ class SyncContext:
     budget: SlidingWindowBudget | None = None
     """The environment's request window, shared with its connector: polls leave part of it to
     notified and asked-for passes (`poll_budget_share`, SYNC_POLL_BUDGET_SHARE)."""
-    poll_budget_share: float = 0.5
+    poll_budget_share: float = POLL_BUDGET_SHARE
     locks: defaultdict[str, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
     passes: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(BC_REQUESTS_AT_ONCE))
     """How many of the connection's companies sync at once (as many as its environment serves requests

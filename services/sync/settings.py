@@ -16,6 +16,8 @@ BUSINESS_CENTRAL_LOGIN = "https://login.microsoftonline.com"
 BUSINESS_CENTRAL_WEB = "https://businesscentral.dynamics.com"
 BC_REQUESTS_AT_ONCE = 5
 """Business Central processes this many requests of an environment at once."""
+POLL_BUDGET_SHARE = 0.5
+"""The share of an environment's request budget that polls use by default."""
 
 
 class ClientConnection(BaseModel):
@@ -75,7 +77,7 @@ class SyncSettings(BaseSettings):
     requests_per_window: int = Field(default=6000, ge=1, description="per environment (BC: 6,000 per 5 min)")
     window_seconds: float = Field(default=300.0, gt=0)
     poll_budget_share: float = Field(
-        default=0.5,
+        default=POLL_BUDGET_SHARE,
         gt=0,
         le=1,
         description="polls use at most this share of their environment's request budget, evenly (a poll "
