@@ -6,6 +6,7 @@ and serves `/api/v1/...` (OpenAPI at `/docs`) and the page at `/`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -33,6 +34,7 @@ from services.gateway.routes import reports as report_routes
 from services.gateway.routes import tasks as task_routes
 from services.gateway.routes import views as saved_views
 from services.gateway.routes.refresh import RefreshLimits
+from services.gateway.row_changes import RowChanges
 from services.gateway.settings import GatewaySettings
 from services.gateway.tasks_client import TasksClient
 from services.gateway.views import ViewStore
@@ -56,6 +58,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     jobs = RefreshJobStore(db, timedelta(seconds=settings.refresh_timeout_seconds))
     clients = ClientStore(db)
     messaging = Messaging.create(settings, jobs, clients)
+    row_changes = RowChanges(db["dashboard_rows"], retry_seconds=settings.stream_poll_seconds)
     oidc_http = httpx.AsyncClient(timeout=10)
     tasks_http = httpx.AsyncClient(base_url=settings.tasks_url, timeout=settings.tasks_timeout_seconds)
 
@@ -68,10 +71,14 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         await messaging.start()
         for seed in settings.seed_accounts:
             await accounts.ensure_account(seed.email, seed.password.get_secret_value())
+        watching = asyncio.create_task(row_changes.run(), name="row-changes")
         log.info("gateway_started", seeded_accounts=len(settings.seed_accounts))
         try:
             yield
         finally:
+            watching.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watching
             await messaging.stop()
             await oidc_http.aclose()
             await tasks_http.aclose()
@@ -95,6 +102,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         per_window=settings.refresh_jobs_per_minute, window=timedelta(minutes=1)
     )
     app.state.stream_poll_seconds = settings.stream_poll_seconds
+    app.state.row_changes = row_changes
     app.state.public_email_domains = frozenset(settings.public_email_domains)
     app.state.oidc = oidc_verifier(settings, oidc_http)
     app.state.tasks_client = TasksClient(tasks_http)

@@ -45,7 +45,12 @@ class GatewaySettings(BaseSettings):
     refresh_timeout_seconds: float = Field(default=300.0, gt=0, description="unanswered companies fail then")
     refresh_jobs_per_minute: int = Field(default=10, ge=1, description="new refresh jobs per accountant")
     progress_group_id: str = Field(default="gateway-refresh-progress")
-    stream_poll_seconds: float = Field(default=1.0, gt=0, description="how often /stream looks for changes")
+    stream_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="how often /stream reads the caller's refresh jobs, and retries following dashboard "
+        "row changes when MongoDB's change stream is unavailable (rows themselves are pushed as they change)",
+    )
     oidc_issuer: str | None = Field(default=None, description="accept bearer tokens from this OpenID issuer")
     oidc_audience: str | None = Field(default=None, description="the `aud` those tokens must carry")
     oidc_jwks_url: str | None = Field(default=None, description="where the issuer publishes its signing keys")

@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
+from bench.hub_api import sse_events
 from deploy.local.bc_simulator.client import read_sales_invoices
 from deploy.local.stack import Stack
 from shared.dates import company_today
@@ -66,16 +66,6 @@ async def test_a_failing_company_is_reported_failed_with_why(
     (only,) = job["companies"]
     assert only["state"] == "failed"
     assert "500" in only["error"]
-
-
-async def sse_events(response: httpx.Response) -> AsyncIterator[tuple[str, Json]]:
-    name = None
-    async for line in response.aiter_lines():
-        if line.startswith("event: "):
-            name = line.removeprefix("event: ")
-        elif line.startswith("data: ") and name is not None:
-            yield name, json.loads(line.removeprefix("data: "))
-            name = None
 
 
 async def test_the_stream_pushes_job_progress_and_changed_rows(

@@ -1,17 +1,16 @@
 """Server-Sent Events: the caller's refresh jobs as they progress, and which dashboard rows changed.
 
-Implemented by polling the gateway's own collections server-side every `stream_poll_seconds`
-(one query for the caller's recent jobs, one for their rows, compared with what this stream saw
-last). That keeps every gateway pod stateless and needs nothing new from the aggregator; its cost
-grows with the caller's row count, so for thousands of rows per accountant the aggregator should
-stamp rows with a change counter and this would ask only for rows past it.
+Rows: pushed as MongoDB reports them (services/gateway/row_changes.py, one change stream per gateway
+process), at most one `rows` event every ROWS_AT_MOST_EVERY seconds, so a stream costs nothing while
+its accountant's rows stay as they are, however many there are. Jobs: the caller's recent jobs are
+read every `stream_poll_seconds` and sent when their progress moved.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -20,19 +19,22 @@ from fastapi.responses import StreamingResponse
 
 from services.gateway.deps import CurrentAccountant, Db, RefreshJobs
 from services.gateway.refresh_jobs import RefreshJobStore
+from services.gateway.row_changes import RowChanges, RowSubscription
 from services.gateway.schemas import Problem
 from shared.ids import AccountantId
-from shared.mongo import Document
 
 router = APIRouter(prefix="/api/v1/stream", tags=["stream"])
 JOB_HORIZON = timedelta(minutes=15)
-HEARTBEAT_EVERY = 15
+HEARTBEAT_EVERY = 15.0
+ROWS_AT_MOST_EVERY = 0.25
 MAX_LIFETIME = timedelta(minutes=30)
 EVENT_STREAM = {
     "description": (
         "`event: job` with a RefreshJob whenever one of your jobs progresses; `event: rows` with "
-        '{"company_ids": [...]} whose dashboard rows changed (or disappeared). Comments keep the '
-        "connection alive; the server closes it after 30 minutes (EventSource reconnects)."
+        '{"company_ids": [...]} whose dashboard rows changed (or disappeared), as they change. With '
+        '"resync": true, changes may have been missed: company_ids then lists every row you have now, '
+        "and rows not in it are gone. Comments keep the connection alive; the server closes it after "
+        "30 minutes (EventSource reconnects)."
     ),
     "content": {"text/event-stream": {"schema": {"type": "string"}}},
 }
@@ -44,46 +46,52 @@ async def stream(
 ) -> StreamingResponse:
     """Refresh progress and changed rows, pushed as they happen."""
     interval: float = request.app.state.stream_poll_seconds
+    rows: RowChanges = request.app.state.row_changes
     return StreamingResponse(
-        _events(request, accountant, db, jobs, interval),
+        _events(request, accountant, db, jobs, rows, interval),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
 
 async def _events(
-    request: Request, accountant: AccountantId, db: Db, jobs: RefreshJobStore, interval: float
+    request: Request,
+    accountant: AccountantId,
+    db: Db,
+    jobs: RefreshJobStore,
+    rows: RowChanges,
+    interval: float,
 ) -> AsyncIterator[str]:
     seen_jobs: dict[str, tuple[int, int, str]] = {}
-    seen_rows: dict[str, str] | None = None
-    started = datetime.now(UTC)
-    yield "retry: 3000\n\n"
-    tick = 0
-    while not await request.is_disconnected() and datetime.now(UTC) - started < MAX_LIFETIME:
-        now = datetime.now(UTC)
-        for job in await jobs.recent(accountant, now - JOB_HORIZON, now):
-            mark = (job.done, job.failed, job.state)
-            if seen_jobs.get(job.id) != mark:
-                seen_jobs[job.id] = mark
-                yield _event("job", job.model_dump_json())
-        rows = await _row_fingerprints(db, accountant)
-        if seen_rows is not None:
-            changed = sorted(k for k in rows.keys() | seen_rows.keys() if rows.get(k) != seen_rows.get(k))
-            if changed:
-                yield _event("rows", json.dumps({"company_ids": changed}))
-        seen_rows = rows
-        tick += 1
-        if tick % max(1, int(HEARTBEAT_EVERY / interval)) == 0:
-            yield ": keep-alive\n\n"
-        await asyncio.sleep(interval)
+    ends = time.monotonic() + MAX_LIFETIME.total_seconds()
+    next_jobs, next_beat = time.monotonic(), time.monotonic() + HEARTBEAT_EVERY
+    last_rows = float("-inf")
+    async with rows.subscribe(accountant) as changes:
+        yield "retry: 3000\n\n"  # first, so a client that read it knows every change after it comes
+        while not await request.is_disconnected() and time.monotonic() < ends:
+            if time.monotonic() >= next_jobs:
+                next_jobs = time.monotonic() + interval
+                now = datetime.now(UTC)
+                for job in await jobs.recent(accountant, now - JOB_HORIZON, now):
+                    mark = (job.done, job.failed, job.state)
+                    if seen_jobs.get(job.id) != mark:
+                        seen_jobs[job.id] = mark
+                        yield _event("job", job.model_dump_json())
+            if time.monotonic() >= next_beat:
+                next_beat = time.monotonic() + HEARTBEAT_EVERY
+                yield ": keep-alive\n\n"
+            if await changes.wait(max(0.0, next_jobs - time.monotonic())):
+                await asyncio.sleep(max(0.0, last_rows + ROWS_AT_MOST_EVERY - time.monotonic()))
+                last_rows = time.monotonic()
+                yield await _rows_event(db, accountant, changes)
 
 
-async def _row_fingerprints(db: Db, accountant: AccountantId) -> dict[str, str]:
-    docs: list[Document] = await db["dashboard_rows"].find({"accountant_id": accountant}).to_list()
-    return {
-        d["company_id"]: hashlib.sha1(repr(sorted(d.items())).encode(), usedforsecurity=False).hexdigest()
-        for d in docs
-    }
+async def _rows_event(db: Db, accountant: AccountantId, changes: RowSubscription) -> str:
+    company_ids, everything = changes.take()
+    if not everything:
+        return _event("rows", json.dumps({"company_ids": sorted(company_ids)}))
+    now_listed = await db["dashboard_rows"].distinct("company_id", {"accountant_id": accountant})
+    return _event("rows", json.dumps({"company_ids": sorted(now_listed), "resync": True}))
 
 
 def _event(name: str, data: str) -> str:
