@@ -9,6 +9,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.aggregator.documents import row_id
 from services.aggregator.repository import MongoProjectionStore
+from services.gateway.dashboard_query import DEFAULT_SORT, sort_spec
 from shared.ids import AccountantId, CompanyId
 from shared.mongo import Document
 from tests.contract_projection_store import CONTRACT
@@ -39,3 +40,15 @@ async def test_mongo_store_keeps_the_contract(check: Any, mongo_db: AsyncDatabas
         return None if doc is None else {field: doc[field] for field in ROW_FIELDS}
 
     await check(store, read_row)
+
+
+async def test_the_dashboards_default_order_is_an_index_and_replaces_its_three_key_forerunner(
+    mongo_db: AsyncDatabase[Document],
+) -> None:
+    rows = mongo_db["dashboard_rows"]
+    await rows.create_index([("accountant_id", 1), ("client_name", 1), ("company_name", 1)])  # older hubs
+    await MongoProjectionStore(mongo_db).create_indexes()
+    keys = [list(index["key"]) for index in (await rows.index_information()).values()]
+    default_order = [("accountant_id", 1), *sort_spec(DEFAULT_SORT)]
+    assert default_order in keys  # a page reads its rows in order instead of sorting all of them
+    assert default_order[:3] not in keys
