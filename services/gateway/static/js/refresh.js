@@ -2,7 +2,7 @@
 "use strict";
 
 import { api, handleError } from "./api.js";
-import { reload } from "./dashboard.js";
+import { reload, rowsOnPage } from "./dashboard.js";
 import { element } from "./format.js";
 
 const jobs = new Map();
@@ -72,13 +72,21 @@ export function openStream() {
   if (stream || !("EventSource" in window)) return;
   stream = new EventSource("/api/v1/stream", { withCredentials: true });
   stream.addEventListener("job", (event) => showJob(JSON.parse(event.data)));
-  stream.addEventListener("rows", () => reload());
+  stream.addEventListener("rows", (event) => rowsChanged(JSON.parse(event.data)));
   stream.onerror = () => {
     stream.close();
     stream = null;
     for (const job of jobs.values()) if (job.state !== "finished") pollJob(job.id);
     setTimeout(openStream, 5000);
   };
+}
+
+// A row on this page changed (or the server lost track): reload at once. A change elsewhere can only
+// sort or filter a row onto this page; the page's own 5-second reload covers those, so an accountant
+// with a thousand companies does not reload at every change to any of them.
+function rowsChanged(change) {
+  const shown = new Set(rowsOnPage().map((row) => row.company_id));
+  if (change.resync || change.company_ids.some((id) => shown.has(id))) reload();
 }
 
 export function closeStream() {
