@@ -81,12 +81,28 @@ export function openStream() {
   };
 }
 
-// A row on this page changed (or the server lost track): reload at once. A change elsewhere can only
-// sort or filter a row onto this page; the page's own 5-second reload covers those, so an accountant
-// with a thousand companies does not reload at every change to any of them.
+// A row on this page changed (or the server lost track): reload, at most once a second (each sync
+// stamps its row, so a page of 100 rows changes often). A change elsewhere can only sort or filter a
+// row onto this page; the page's own 5-second reload covers those, so an accountant with a thousand
+// companies does not reload at every change to any of them.
+const ROWS_RELOAD_GAP_MS = 1000;
+let lastRowsReload = 0;
+let rowsReloadLater = null;
+
 function rowsChanged(change) {
   const shown = new Set(rowsOnPage().map((row) => row.company_id));
-  if (change.resync || change.company_ids.some((id) => shown.has(id))) reload();
+  if (!change.resync && !change.company_ids.some((id) => shown.has(id))) return;
+  const wait = lastRowsReload + ROWS_RELOAD_GAP_MS - Date.now();
+  if (wait <= 0) {
+    lastRowsReload = Date.now();
+    reload();
+  } else if (!rowsReloadLater) {
+    rowsReloadLater = setTimeout(() => {
+      rowsReloadLater = null;
+      lastRowsReload = Date.now();
+      reload();
+    }, wait);
+  }
 }
 
 export function closeStream() {
