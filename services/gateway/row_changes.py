@@ -75,7 +75,7 @@ class RowChanges:
         self._resume_token: Mapping[str, Any] | None = None
         self._warned = False
         self.watching = asyncio.Event()
-        """Set while the change stream is open (for readiness and tests)."""
+        """Set while the change stream is open (a test waits on it before changing rows)."""
 
     @contextlib.asynccontextmanager
     async def subscribe(self, accountant: AccountantId) -> AsyncIterator[RowSubscription]:
