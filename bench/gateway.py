@@ -18,6 +18,8 @@ import httpx
 from bench.results import Baseline, Target, percentile, record
 from deploy.local.mongo import MongoServer, start_mongo
 from deploy.local.processes import ManagedProcess, free_port, wait_until
+from services.aggregator.repository import DASHBOARD_ORDER
+from services.gateway.dashboard_query import DEFAULT_SORT, sort_spec
 from shared.mongo import connect, database
 
 READERS = int(os.environ.get("BENCH_GATEWAY_READERS", "50"))
@@ -32,7 +34,7 @@ async def seed_rows(mongo: MongoServer) -> None:
     """An accountant with COMPANIES dashboard rows, shaped as the aggregator writes them."""
     client = connect(mongo.url, app_name="bench")
     rows = database(client, DB)["dashboard_rows"]
-    await rows.create_index([("accountant_id", 1), ("client_name", 1), ("company_name", 1)])
+    await rows.create_index(DASHBOARD_ORDER)  # the aggregator's index (services/aggregator/repository.py)
     docs = [
         {
             "_id": f"{ACCOUNTANT}|company-{n:04d}",
@@ -59,12 +61,7 @@ async def raw_reads(mongo: MongoServer) -> list[float]:
     rows = database(client, DB)["dashboard_rows"]
 
     async def one() -> None:
-        await (
-            rows.find({"accountant_id": ACCOUNTANT})
-            .sort([("client_name", 1), ("company_name", 1)])
-            .limit(101)
-            .to_list()
-        )
+        await rows.find({"accountant_id": ACCOUNTANT}).sort(sort_spec(DEFAULT_SORT)).limit(101).to_list()
 
     try:
         return await _load(one)
