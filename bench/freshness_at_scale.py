@@ -7,9 +7,7 @@ NOTIFICATION_DELAY_SECONDS), with its poll as the fallback (every SYNC_POLL_SECO
 
 For each change the clock starts at the entity's `lastModifiedDateTime` in the bench's own webhook
 notice (bench/change_feed.py) and stops when `GET /api/v1/companies/{id}` (the row and its details)
-first answers with figures that differ from those before the change. That company is read when the
-gateway's event stream (`GET /api/v1/stream`, as the web page follows it) says its row changed, and
-at least every STREAM_FALLBACK_SECONDS in case a change moved only the details. Which sync pass delivered the
+first answers with figures that differ from those before the change. Which sync pass delivered the
 change (webhook, poll or refresh) is read from the `company.sync-status` events' correlation ids, and
 where the time went, stage by stage, from the topics and the aggregator's commits
 (bench/freshness_stages.py); the services' own metrics over the mutating window say how busy sync and
@@ -23,7 +21,6 @@ Size: BENCH_SCALE_COMPANIES (1,000; 10 a client tenant), e.g. 200 for a quicker 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import tempfile
@@ -39,7 +36,7 @@ import httpx
 from bench.change_feed import WATCHED_SETS, BooksChange, receiver, subscribe_all
 from bench.freshness import kafka_round_trips
 from bench.freshness_stages import AggregatorCommits, KafkaTrail, StageTimes
-from bench.hub_api import caught_up, settled, signed_in, sse_events
+from bench.hub_api import caught_up, settled, signed_in
 from bench.results import Baseline, Target, percentile, record
 from bench.service_metrics import busy, service_counters
 from bench.where_time_goes import read, spent
@@ -58,13 +55,17 @@ CHANGES = int(os.environ.get("BENCH_SCALE_CHANGES", "1100"))
 CHANGES_PER_SECOND = float(os.environ.get("BENCH_SCALE_CHANGES_PER_SECOND", "5"))
 NOTIFICATION_DELAY_SECONDS = 0.2
 SYNC_POLL_SECONDS = 300.0
-# A pending change's company is read when the stream names its row, else every few seconds. (Polling
-# every pending company about once a second instead made the bench's own reads the queue it measured:
-# at 1,000 companies they were most of the gateway's MongoDB commands, and a change waited ~13 s
-# between the aggregator's commit and the read that showed it.)
-STREAM_FALLBACK_SECONDS = 5.0
-RETRY_SECONDS = 0.1
+# A pending change's company is read again after 0.1 s plus a tenth of the change's age, at most 1 s
+# apart: the clock's resolution stays within ~10% + 0.1 s of what it measures, and a lagging system is
+# not also flooded by the bench's reads (at a fixed 0.1 s they competed with the aggregator for
+# SecantusDB and the bench's own event loop, which then took seconds to accept the simulator's notices).
+DETAILS_POLL_SECONDS = 0.1
+DETAILS_POLL_AGE_FRACTION = 0.1
+DETAILS_POLL_MAX_SECONDS = 1.0
 API_CONCURRENCY = 8  # the bench's own reads stay bounded however many changes are pending
+# Not the event stream (/api/v1/stream): tried at 10f377d, reading a company when the stream
+# named its row made as many reads (about one a change, the gate above is the limit either way), and
+# the change stream behind it costs SecantusDB about 0.8 ms of CPU per row written, twice the write.
 VISIBLE_WITHIN_SECONDS = 30.0
 SETTLE_WITHIN_SECONDS = float(os.environ.get("BENCH_SCALE_SETTLE_SECONDS", "3000"))
 SAME_CHANGE_SECONDS = 0.05  # notices of one mutator step (an invoice and its quote) share a moment
@@ -92,8 +93,12 @@ class Outcome:
     together: int = 0
     request_errors: int = 0
     api_reads: int = 0
-    stream_events: int = 0
-    stream_reopened: int = 0
+
+
+def poll_gap(age: timedelta) -> float:
+    """Seconds until a pending change's company is read again."""
+    gap = DETAILS_POLL_SECONDS + DETAILS_POLL_AGE_FRACTION * age.total_seconds()
+    return min(max(gap, DETAILS_POLL_SECONDS), DETAILS_POLL_MAX_SECONDS)
 
 
 def figures(details: dict[str, Any]) -> str:
@@ -115,7 +120,6 @@ class Follower:
         self._api, self._seen = api, seen
         self._pending: dict[str, list[PendingChange]] = defaultdict(list)
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._row_changed: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
         self._gate = asyncio.Semaphore(API_CONCURRENCY)
         self.outcome = Outcome()
         self.noticed = 0
@@ -134,36 +138,20 @@ class Follower:
         if change.company_id not in self._tasks:
             self._tasks[change.company_id] = asyncio.create_task(self._follow(change.company_id))
 
-    async def follow_stream(self) -> None:
-        """Wake the followers of the companies whose rows the gateway's event stream names."""
-        while True:
-            try:
-                async with self._api.stream("GET", "/api/v1/stream", timeout=httpx.Timeout(60)) as events:
-                    events.raise_for_status()
-                    async for name, data in sse_events(events):
-                        if name == "rows":
-                            self.outcome.stream_events += 1
-                            for company_id in data["company_ids"]:
-                                self._row_changed[company_id].set()
-            except httpx.HTTPError:  # the stream ended (it lasts 30 minutes) or dropped: open another
-                self.outcome.stream_reopened += 1
-                await asyncio.sleep(RETRY_SECONDS)
-
     async def drain(self) -> None:
         """Wait until every noticed change is resolved or given up on."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks.values()))
 
     async def _follow(self, company_id: str) -> None:
-        pending, row_changed = self._pending[company_id], self._row_changed[company_id]
+        pending = self._pending[company_id]
         try:
             while pending:
-                row_changed.clear()  # before reading: a change committed during the read wakes the next
                 try:
                     details = await self._details(company_id)
                 except httpx.HTTPError:  # a refused or dropped request: ask again, the clock runs on
                     self.outcome.request_errors += 1
-                    await asyncio.sleep(RETRY_SECONDS)
+                    await asyncio.sleep(DETAILS_POLL_SECONDS)
                     continue
                 now = datetime.now(UTC)
                 shown = figures(details)
@@ -172,9 +160,7 @@ class Follower:
                     self._resolve(pending, now, synced_at(details))
                 elif now - pending[0].at > timedelta(seconds=VISIBLE_WITHIN_SECONDS):
                     self._give_up(pending.pop(0), synced_at(details))
-                if pending:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(row_changed.wait(), STREAM_FALLBACK_SECONDS)
+                await asyncio.sleep(poll_gap(now - pending[0].at if pending else timedelta()))
         finally:
             del self._tasks[company_id]
 
@@ -227,14 +213,12 @@ async def measure(stack: Stack) -> dict[str, Any]:
     api = await signed_in(stack)
     sim = httpx.AsyncClient(base_url=f"{stack.simulator_url}/_simulator", timeout=60)
     trail, commits = KafkaTrail(bootstrap), AggregatorCommits(bootstrap)
-    streaming: asyncio.Task[None] | None = None
     try:
         settle_seconds = await settled(api, sim, companies, SETTLE_WITHIN_SECONDS)
         catch_up_seconds = await caught_up(bootstrap, SETTLE_WITHIN_SECONDS)
         books = (await sim.get("/companies")).json()
         seen = await snapshot(api, [c["companyId"].lower() for c in books])
         follower = Follower(api, seen)
-        streaming = asyncio.create_task(follower.follow_stream())
         await trail.start()
         await commits.start()
         async with receiver(follower.on_change) as url:
@@ -283,8 +267,6 @@ async def measure(stack: Stack) -> dict[str, Any]:
             | {"webhook_posts": stats["webhooks"]["postsDelivered"]},
         }
     finally:
-        if streaming is not None:
-            streaming.cancel()
         await commits.stop()
         await trail.stop()
         await api.aclose()
@@ -353,15 +335,17 @@ def save(run: dict[str, Any], baseline: list[float], command: str) -> None:
         "simulator_notification_delay_s": NOTIFICATION_DELAY_SECONDS,
         "sync_poll_interval_s": SYNC_POLL_SECONDS,
         "sync_env": options().service_env,
-        "api_reads_when": f"the event stream names the row, or {STREAM_FALLBACK_SECONDS:g} s passed",
+        "api_poll_interval_s": {
+            "first": DETAILS_POLL_SECONDS,
+            "plus_fraction_of_age": DETAILS_POLL_AGE_FRACTION,
+            "at_most": DETAILS_POLL_MAX_SECONDS,
+        },
         "api_reads": outcome.api_reads,
-        "stream_rows_events": outcome.stream_events,
-        "stream_reopened": outcome.stream_reopened,
         "watched_entity_sets": list(WATCHED_SETS),
         "baseline_p99_ms": round(base_p99, 1),
         **run,
         "clock": "from the entity's lastModifiedDateTime (simulator clock, ms) to the first API answer "
-        "with moved figures (GET /api/v1/companies/{id}, read when /api/v1/stream names its row)",
+        "with moved figures (GET /api/v1/companies/{id}, polled)",
     }
     base_name = "raw Kafka round trip (acks=all produce -> consume), same broker"
     companies = TENANTS * COMPANIES_PER_TENANT

@@ -8,7 +8,7 @@ Stages of one change, each the difference of two clocks the system already has:
 - in_kafka: `synced_at` -> the Kafka timestamp of that pass's `company_sync.succeeded` event (the
   pass publishes its record events, then that one, acks=all);
 - aggregator_to_api: in Kafka -> the bench's first API answer with the moved figures (the
-  aggregator's queue and batch, then the bench's read, made when the event stream names the row).
+  aggregator's queue and batch, then the bench's next read: `poll_gap` in freshness_at_scale.py).
 Beside them, `aggregator_committed`: in Kafka -> the aggregator's consumer group committed past every
 event of the pass (polled every COMMIT_POLL_SECONDS). It commits after a whole batch, so with long
 batches a figure shows before its commit: this says how long a batch holds its events.

@@ -1,6 +1,7 @@
 """The event stream's rows over a real MongoDB server and its change stream, through a real HTTP port:
 each accountant hears of their own rows as they change and never of anyone else's, and hears of every
-row again when the rows collection is swapped under the stream (a replay's rename)."""
+row again when the rows collection is swapped under the stream (a replay's rename). The change stream
+is open only while someone listens."""
 
 from __future__ import annotations
 
@@ -57,10 +58,7 @@ async def gateway(mongo_server: MongoServer, mongo_db: AsyncDatabase[Document]) 
         async with asyncio.timeout(WITHIN_SECONDS):
             while not server.started:  # noqa: ASYNC110 - uvicorn offers no event to wait on
                 await asyncio.sleep(0.05)
-        live = LiveGateway(f"http://127.0.0.1:{port}", app)
-        async with asyncio.timeout(WITHIN_SECONDS):
-            await live.row_changes.watching.wait()
-        yield live
+        yield LiveGateway(f"http://127.0.0.1:{port}", app)
     finally:
         server.should_exit = True
         await serving
@@ -133,3 +131,17 @@ async def test_the_stream_refuses_a_caller_without_a_session(gateway: LiveGatewa
         answer = await client.get("/api/v1/stream", headers={"Authorization": "Bearer not-a-session"})
     assert answer.status_code == 401
     assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_the_change_stream_is_open_only_while_someone_listens(
+    gateway: LiveGateway, mongo_db: AsyncDatabase[Document]
+) -> None:
+    assert not gateway.row_changes.watching.is_set()
+    async with stream_of(gateway, ME) as events:
+        assert gateway.row_changes.watching.is_set()
+        await mongo_db["dashboard_rows"].delete_one({"_id": f"{ME}|c1"})
+        async with asyncio.timeout(WITHIN_SECONDS):
+            assert await anext(events) == {"company_ids": ["c1"]}
+    async with asyncio.timeout(WITHIN_SECONDS):
+        while gateway.row_changes.watching.is_set():  # noqa: ASYNC110 - closed by the watcher's loop
+            await asyncio.sleep(0.05)

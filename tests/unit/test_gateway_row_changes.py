@@ -27,7 +27,7 @@ class NoChangeStreams:
 
 async def test_without_a_change_stream_subscribers_hear_anything_may_have_changed_at_each_retry() -> None:
     rows = NoChangeStreams()
-    changes = RowChanges(cast(AsyncCollection[Document], rows), retry_seconds=0.01)
+    changes = RowChanges(cast(AsyncCollection[Document], rows), retry_seconds=0.01, opening_seconds=0.1)
     watcher = asyncio.create_task(changes.run())
     try:
         async with changes.subscribe(AccountantId("me@firm.example")) as mine:
