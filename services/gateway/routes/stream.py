@@ -1,9 +1,9 @@
 """Server-Sent Events: the caller's refresh jobs as they progress, and which dashboard rows changed.
 
-Rows: pushed as MongoDB reports them (services/gateway/row_changes.py, one change stream per gateway
-process), at most one `rows` event every ROWS_AT_MOST_EVERY seconds, so a stream costs nothing while
-its accountant's rows stay as they are, however many there are. Jobs: the caller's recent jobs are
-read every `stream_poll_seconds` and sent when their progress moved.
+Rows: pushed as MongoDB reports them (services/gateway/row_changes.py: one change stream per gateway
+process, open while any event stream is), at most one `rows` event every ROWS_AT_MOST_EVERY seconds,
+so a stream costs nothing while its accountant's rows stay as they are, however many there are.
+Jobs: the caller's recent jobs are read every `stream_poll_seconds` and sent when their progress moved.
 """
 
 from __future__ import annotations
