@@ -27,9 +27,8 @@ from bench.results import Baseline, Target, percentile, record
 from deploy.local.kafka import KafkaServer, start_kafka
 from deploy.local.mongo import MongoServer, start_mongo
 from deploy.local.processes import ManagedProcess, free_port
-from services.aggregator.documents import row_id
 from shared.events import AccessGranted, CompanyDiscovered, EventBase, SalesInvoiceChanged, encode_event
-from shared.ids import AccountantId, CompanyId
+from shared.ids import AccountantId, CompanyId, row_id
 from shared.mongo import Document, connect, database
 from shared.records import CompanyProfile, SalesInvoice, SalesInvoiceStatus
 from shared.topics import ACCESS_EVENTS, COMPANY_RECORDS, project_topics

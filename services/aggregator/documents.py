@@ -11,7 +11,7 @@ from services.aggregator.projections import CompanyFigures, CompanyState
 from services.aggregator.records import RecordEvent, company_records, is_relevant, record_key, record_payload
 from services.aggregator.tasks import counts_for
 from shared.events import AccessGranted, CompanyDiscovered, CompanySyncFailed
-from shared.ids import AccountantId, CompanyId
+from shared.ids import AccountantId, CompanyId, row_id
 from shared.money import CurrencyTotal
 from shared.mongo import Document, bson_safe
 
@@ -101,11 +101,6 @@ def state_from_documents(
             )
         )
     return states
-
-
-def row_id(accountant: AccountantId, company_id: CompanyId) -> str:
-    """The id of one accountant's row for one company."""
-    return f"{accountant}|{company_id}"
 
 
 def figures_document(f: CompanyFigures) -> Document:

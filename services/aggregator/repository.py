@@ -28,7 +28,6 @@ from services.aggregator.documents import (
     profile_write,
     record_write,
     row_document,
-    row_id,
     state_from_documents,
     status_writes,
 )
@@ -37,7 +36,7 @@ from services.aggregator.projections import CompanyFigures, CompanyState, Figure
 from services.aggregator.state_cache import CompanyStateCache, StateKind, StoredDocuments
 from services.aggregator.tasks import CompanyTaskView, batch_my_tasks_writes, task_write, tasks_from_documents
 from shared.concurrency import together
-from shared.ids import CompanyId
+from shared.ids import CompanyId, row_id
 from shared.mongo import Document, in_chunks
 from shared.records import UserTask
 

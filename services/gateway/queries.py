@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.ids import AccountantId
+from shared.ids import AccountantId, CompanyId, row_id
 from shared.mongo import Document
 
 
@@ -13,7 +13,7 @@ async def company_for(
 ) -> tuple[Document, Document] | None:
     """The accountant's row and the company's details, or None when the company is not theirs
     (or does not exist: the two are indistinguishable on purpose)."""
-    row = await db["dashboard_rows"].find_one({"accountant_id": accountant, "company_id": company_id})
+    row = await db["dashboard_rows"].find_one({"_id": row_id(accountant, CompanyId(company_id))})
     if row is None:
         return None
     details = await db["company_details"].find_one({"_id": company_id}) or {}

@@ -1,7 +1,7 @@
 """Which dashboard rows changed, for every event stream this gateway process serves.
 
 One MongoDB change stream on `dashboard_rows` per process, open while anyone subscribes, fanned out
-by accountant: a row's id is `<accountant>|<company>` (services/aggregator/documents.py `row_id`), so
+by accountant: a row's id is `<accountant>|<company>` (`row_id` in shared/ids.py), so
 inserts, replacements and deletions (a revoked grant) all name whose row it was. An event stream then
 costs nothing while nothing changes, however many rows its accountant has, and the work of finding
 changes stays with MongoDB (change streams need a replica set, which every deployment of the hub
@@ -26,7 +26,7 @@ import structlog
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import PyMongoError
 
-from shared.ids import AccountantId
+from shared.ids import AccountantId, row_owner
 from shared.mongo import Document
 
 log = structlog.get_logger()
@@ -151,9 +151,9 @@ class RowChanges:
                     return
             self._resume_token = None  # nobody listens: the next subscriber starts from the present
 
-    def _deliver(self, row_id: str) -> None:
-        accountant, _, company_id = row_id.rpartition("|")
-        for subscription in self._subscribers.get(AccountantId(accountant), ()):
+    def _deliver(self, row: str) -> None:
+        accountant, company_id = row_owner(row)
+        for subscription in self._subscribers.get(accountant, ()):
             subscription.add(company_id)
 
     def _lose_track(self) -> None:

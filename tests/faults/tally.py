@@ -26,7 +26,6 @@ from aiokafka.structs import ConsumerRecord, TopicPartition
 from pydantic import ValidationError
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.aggregator.documents import row_id
 from services.aggregator.ledger import ENTRIES_COLLECTION, entry_document
 from services.aggregator.records import RECORD_EVENTS, record_key
 from services.aggregator.subscribers import CONSUMED
@@ -41,6 +40,7 @@ from shared.events import (
     LedgerEntriesPosted,
     decode_event,
 )
+from shared.ids import row_id
 from shared.mongo import Document
 from shared.records import LedgerEntry
 from tests.aggregator_load import Brokers

@@ -15,10 +15,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from deploy.local.kafka import KafkaServer
 from deploy.local.mongo import MongoServer
-from services.aggregator.documents import row_id
 from services.aggregator.main import create_app
 from services.aggregator.settings import AggregatorSettings
 from shared.events import EventBase, encode_event
+from shared.ids import row_id
 from shared.mongo import Document
 from shared.settings import ServiceSettings
 from shared.topics import ACCESS_EVENTS, COMPANY_RECORDS, dead_letter_topic

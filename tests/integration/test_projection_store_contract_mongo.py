@@ -7,10 +7,9 @@ from typing import Any
 import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.aggregator.documents import row_id
 from services.aggregator.repository import MongoProjectionStore
 from services.gateway.dashboard_query import DEFAULT_SORT, sort_spec
-from shared.ids import AccountantId, CompanyId
+from shared.ids import AccountantId, CompanyId, row_id
 from shared.mongo import Document
 from tests.contract_projection_store import CONTRACT
 

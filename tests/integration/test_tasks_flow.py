@@ -19,7 +19,6 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from deploy.local.kafka import KafkaServer
 from deploy.local.mongo import MongoServer
-from services.aggregator.documents import row_id
 from services.aggregator.main import create_app as create_aggregator
 from services.aggregator.settings import AggregatorSettings
 from services.gateway.main import create_app as create_gateway
@@ -28,7 +27,7 @@ from services.gateway.tasks_client import TasksClient
 from services.tasks.main import create_app as create_tasks
 from services.tasks.settings import TasksSettings
 from shared.events import EventBase, encode_event
-from shared.ids import AccountantId, CompanyId
+from shared.ids import AccountantId, CompanyId, row_id
 from shared.mongo import Document
 from shared.settings import ServiceSettings
 from shared.topics import ACCESS_EVENTS, COMPANY_RECORDS, TASKS_EVENTS

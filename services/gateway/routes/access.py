@@ -22,7 +22,7 @@ from services.gateway.commands import CommandsUnavailableError
 from services.gateway.deps import Commands, CurrentAccountant, Db
 from services.gateway.schemas import Problem
 from shared.events import AccessGranted, AccessRevoked
-from shared.ids import AccountantId, CompanyId, accountant_id
+from shared.ids import AccountantId, CompanyId, accountant_id, row_id
 from shared.topics import ACCESS_EVENTS
 
 router = APIRouter(prefix="/api/v1/companies", tags=["access"])
@@ -108,7 +108,7 @@ async def revoke_access(
 
 
 async def _own(db: Db, accountant: AccountantId, company_id: str) -> None:
-    if await db["dashboard_rows"].find_one({"accountant_id": accountant, "company_id": company_id}) is None:
+    if await db["dashboard_rows"].find_one({"_id": row_id(accountant, CompanyId(company_id))}) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=NOT_FOUND)
 
 

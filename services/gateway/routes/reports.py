@@ -18,6 +18,7 @@ from services.gateway.reports.workbook import WorkbookMeta, write_workbook
 from services.gateway.reports_query import load_books
 from services.gateway.schemas import Problem
 from shared.dates import company_today
+from shared.ids import AccountantId, CompanyId, row_id
 from shared.mongo import Document
 
 router = APIRouter(prefix="/api/v1/companies", tags=["reports"])
@@ -89,9 +90,9 @@ async def download_report(
     )
 
 
-async def _granted_row(db: Db, accountant: str, company_id: str) -> Document:
+async def _granted_row(db: Db, accountant: AccountantId, company_id: str) -> Document:
     """The accountant's dashboard row for the company; 404 when it is not theirs (or does not exist)."""
-    row = await db["dashboard_rows"].find_one({"accountant_id": accountant, "company_id": company_id})
+    row = await db["dashboard_rows"].find_one({"_id": row_id(accountant, CompanyId(company_id))})
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=NOT_FOUND)
     return row
