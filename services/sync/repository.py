@@ -16,6 +16,8 @@ from pymongo.errors import DuplicateKeyError
 from shared.ids import AccountantId, CompanyId
 from shared.mongo import Document
 
+SEQ_ATTEMPTS = 5
+
 
 @dataclass(frozen=True)
 class Watermark:
@@ -85,24 +87,56 @@ class MongoSyncStateStore:
     company in between (a refresh command handled by another pod), the save matches nothing: it is
     dropped along with what was remembered, and the next pass reads the database again. Dropping a save
     is safe because watermarks only move back: that pass pulls from the other writer's watermark and
-    re-sends what it already sent, which every consumer applies once."""
+    re-sends what it already sent, which every consumer applies once.
+
+    Sequence numbers likewise: the store remembers each company's last reserved number and reserves
+    the next ones with a compare-and-set update (`seq` still equal to it), falling back to an atomic
+    `find_one_and_update` when another instance reserved in between or nothing is remembered. Real
+    MongoDB serves both alike; SecantusDB, the local server, spent about 15 ms of CPU on each
+    `find_one_and_update` against 1.4 ms on an update, and sync makes one reservation per pass."""
 
     def __init__(self, db: AsyncDatabase[Document], remembered: int = 10_000) -> None:
         self._seq = db["sync_seq"]
         self._state = db["sync_state"]
         self._remembered = remembered
         self._held: OrderedDict[CompanyId, tuple[CompanySyncState, str | None]] = OrderedDict()
+        self._last_seq: OrderedDict[CompanyId, int] = OrderedDict()
 
     async def reserve_seqs(self, company_id: CompanyId, count: int) -> range:
-        """`count` fresh, increasing per-company sequence numbers (atomic `$inc`)."""
-        doc = await self._seq.find_one_and_update(
-            {"_id": company_id},
-            {"$inc": {"seq": count}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
-        last = int(doc["seq"]) if doc else count
+        """`count` fresh, increasing per-company sequence numbers: a compare-and-set from the last
+        number this store reserved, else an atomic `$inc` that reads the result back."""
+        known = self._last_seq.pop(company_id, None)
+        if known is not None and await self._advanced_from(company_id, known, count):
+            last = known + count
+        else:  # nothing remembered, or another instance reserved since
+            last = await self._incremented(company_id, count)
+        self._remember_seq(company_id, last)
         return range(last - count + 1, last + 1)
+
+    async def _advanced_from(self, company_id: CompanyId, known: int, count: int) -> bool:
+        moved = await self._seq.update_one({"_id": company_id, "seq": known}, {"$inc": {"seq": count}})
+        return moved.modified_count == 1
+
+    async def _incremented(self, company_id: CompanyId, count: int) -> int:
+        for _ in range(SEQ_ATTEMPTS):
+            doc = await self._seq.find_one_and_update(
+                {"_id": company_id},
+                {"$inc": {"seq": count}},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+            # No document back: SecantusDB answers so to one of two racing first upserts, after applying
+            # its $inc. Taking `count` then handed out numbers the other had; asking again skips them.
+            if doc is not None:
+                return int(doc["seq"])
+        raise RuntimeError(f"no sequence number reserved for company {company_id} in {SEQ_ATTEMPTS} attempts")
+
+    def _remember_seq(self, company_id: CompanyId, last: int) -> None:
+        if self._remembered <= 0:
+            return
+        self._last_seq[company_id] = last
+        while len(self._last_seq) > self._remembered:
+            self._last_seq.popitem(last=False)
 
     async def load(self, company_id: CompanyId) -> CompanySyncState:
         """The company's sync state (empty for a company never synced): from memory when this store
