@@ -1,12 +1,10 @@
-"""The gateway API as the benchmarks use it: sign in as the sample accountant, read every row and
-the event stream, wait for a freshly started stack to have synced every company."""
+"""The gateway API as the benchmarks use it: sign in as the sample accountant, read every row,
+wait for a freshly started stack to have synced every company."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -87,20 +85,3 @@ async def caught_up(bootstrap: str, within: float) -> float:
             return time.monotonic() - started
         await asyncio.sleep(2)
     raise TimeoutError(f"the aggregator still lags ({lag} events) after {within:g}s")
-
-
-async def sse_events(response: httpx.Response) -> AsyncIterator[tuple[str, Any]]:
-    """The named Server-Sent Events of a streamed response: (event name, its JSON data)."""
-    async for event in events_in(response.aiter_lines()):
-        yield event
-
-
-async def events_in(lines: AsyncIterator[str]) -> AsyncIterator[tuple[str, Any]]:
-    """The named events in the lines of an event stream (comments and `retry:` skipped)."""
-    name = None
-    async for line in lines:
-        if line.startswith("event: "):
-            name = line.removeprefix("event: ")
-        elif line.startswith("data: ") and name is not None:
-            yield name, json.loads(line.removeprefix("data: "))
-            name = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -78,3 +79,15 @@ def dashboard_row(accountant: str, n: int) -> Document:
         "last_sync_error": None,
         "web_url": None,
     }
+
+
+async def sse_events(lines: AsyncIterator[str]) -> AsyncIterator[tuple[str, Any]]:
+    """The named events in the lines of a Server-Sent Events stream: (event name, its JSON data);
+    comments and `retry:` skipped."""
+    name = None
+    async for line in lines:
+        if line.startswith("event: "):
+            name = line.removeprefix("event: ")
+        elif line.startswith("data: ") and name is not None:
+            yield name, json.loads(line.removeprefix("data: "))
+            name = None

@@ -41,7 +41,6 @@ OPENING_SECONDS = 5.0  # how long a new subscriber waits for the change stream t
 class RowSubscription:
     """What changed in one accountant's rows since the subscriber last took it."""
 
-    accountant: AccountantId
     company_ids: set[str] = field(default_factory=set)
     everything: bool = False
     """Set when changes may have been missed: the subscriber should treat every row as changed."""
@@ -93,7 +92,7 @@ class RowChanges:
         """Changes to `accountant`'s rows from now until the block ends. The first subscriber opens the
         change stream and waits for it (at most `opening_seconds`: past that, or without change streams,
         it hears that anything may have changed at each retry instead)."""
-        subscription = RowSubscription(accountant)
+        subscription = RowSubscription()
         self._subscribers[accountant].add(subscription)
         self._wanted.set()
         try:

@@ -12,11 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
-from bench.hub_api import sse_events
 from deploy.local.bc_simulator.client import read_sales_invoices
 from deploy.local.stack import Stack
 from shared.dates import company_today
 from tests.e2e.conftest import signed_in
+from tests.gateway_support import sse_events
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.e2e
@@ -89,7 +89,7 @@ async def test_the_stream_pushes_job_progress_and_changed_rows(
             await accountant_api.post("/api/v1/refresh", json={"scope": "company", "company_ids": [cid]})
         ).json()
         async with asyncio.timeout(90):
-            async for name, data in sse_events(response):
+            async for name, data in sse_events(response.aiter_lines()):
                 if (
                     name == "job"
                     and data["id"] == job["id"]

@@ -18,12 +18,11 @@ from fastapi import FastAPI
 from pymongo import ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from bench.hub_api import events_in
 from deploy.local.mongo import MongoServer
 from deploy.local.processes import free_port
 from services.gateway.row_changes import RowChanges
 from shared.mongo import Document
-from tests.gateway_support import dashboard_row, gateway_settings, in_process_gateway
+from tests.gateway_support import dashboard_row, gateway_settings, in_process_gateway, sse_events
 
 pytestmark = pytest.mark.integration
 ME, OTHER, PASSWORD = "me@firm.example", "other@firm.example", "correct-horse-battery"
@@ -76,7 +75,7 @@ async def stream_of(gateway: LiveGateway, email: str) -> AsyncIterator[AsyncIter
             assert (await anext(lines)).startswith("retry:")  # sent once the stream is subscribed
 
             async def rows() -> AsyncIterator[dict[str, Any]]:
-                async for name, data in events_in(lines):
+                async for name, data in sse_events(lines):
                     if name == "rows":
                         yield data
 
