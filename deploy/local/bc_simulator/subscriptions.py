@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -66,11 +67,16 @@ def parse_resource(text: str, supported: frozenset[str]) -> Resource:
 
 
 class SubscriptionRegistry:
-    """Live subscriptions; expired ones are dropped whenever the registry is read."""
+    """Live subscriptions, by id and by the resource they watch; expired ones are dropped whenever the
+    registry is listed, and never answered.
+
+    Every change asks `watching` and every delivery asks `get`, so both are lookups: a scan of every
+    subscription (6,000 at 1,000 companies) on each took most of the simulator's CPU."""
 
     def __init__(self, clock: Callable[[], datetime], ttl_seconds: int) -> None:
         self._clock, self._ttl = clock, timedelta(seconds=ttl_seconds)
         self._subscriptions: dict[str, Registered] = {}
+        self._by_resource: defaultdict[Resource, dict[str, Registered]] = defaultdict(dict)
 
     def live(self) -> list[Registered]:
         """Every subscription that has not expired."""
@@ -79,7 +85,7 @@ class SubscriptionRegistry:
             key for key, r in self._subscriptions.items() if r.subscription.expiration_date_time <= now
         ]
         for key in expired:
-            del self._subscriptions[key]
+            self.remove(key)
         return list(self._subscriptions.values())
 
     def of(self, tenant_id: UUID, environment: str) -> list[Registered]:
@@ -88,30 +94,23 @@ class SubscriptionRegistry:
 
     def find(self, tenant_id: UUID, environment: str, key: str) -> Registered:
         """One live subscription of the environment; BC's 404 otherwise."""
-        found = [
-            r for r in self.of(tenant_id, environment) if r.subscription.subscription_id == key.strip("'")
-        ]
-        if not found:
+        found = self.get(key.strip("'"))
+        if found is None or (found.tenant_id, found.environment) != (tenant_id, environment):
             raise BcApiError(404, "BadRequest_NotFound", f"The subscription '{key}' does not exist.")
-        return found[0]
+        return found
 
     def watching(self, resource: Resource) -> list[Registered]:
-        """The live subscriptions to a company's entity set.
-
-        Asked on every change, so one pass that compares the cheap fields first, without copying the
-        registry as `live` does (9.8 ms -> 0.6 ms at 9,000 subscriptions)."""
-        now, entity_set, company = self._clock(), resource.entity_set, resource.company_id.int
-        return [
-            r
-            for r in self._subscriptions.values()
-            if r.resource.entity_set == entity_set
-            and r.resource.company_id.int == company
-            and r.subscription.expiration_date_time > now
-        ]
+        """The live subscriptions to a company's entity set."""
+        now = self._clock()
+        watchers = self._by_resource.get(resource, {})
+        return [r for r in watchers.values() if r.subscription.expiration_date_time > now]
 
     def get(self, subscription_id: str) -> Registered | None:
         """A live subscription by id, if there is one."""
-        return next((r for r in self.live() if r.subscription.subscription_id == subscription_id), None)
+        found = self._subscriptions.get(subscription_id)
+        if found is None or found.subscription.expiration_date_time <= self._clock():
+            return None
+        return found
 
     def new(
         self, tenant_id: UUID, environment: str, fields: dict[str, str], resource: Resource, client: str
@@ -147,8 +146,18 @@ class SubscriptionRegistry:
 
     def put(self, registered: Registered) -> None:
         """Register (or replace) a subscription."""
-        self._subscriptions[registered.subscription.subscription_id] = registered
+        key = registered.subscription.subscription_id
+        self.remove(key)
+        self._subscriptions[key] = registered
+        self._by_resource[registered.resource][key] = registered
 
     def remove(self, subscription_id: str) -> bool:
         """Delete a subscription; whether it existed."""
-        return self._subscriptions.pop(subscription_id, None) is not None
+        gone = self._subscriptions.pop(subscription_id, None)
+        if gone is None:
+            return False
+        watchers = self._by_resource[gone.resource]
+        watchers.pop(subscription_id, None)
+        if not watchers:
+            del self._by_resource[gone.resource]
+        return True
