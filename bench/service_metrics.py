@@ -9,19 +9,31 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from deploy.local.stack import Stack
 
-# Existing Prometheus series (services/*/metrics.py) summed over their labels.
+# Sync's histograms of waiting (services/sync/metrics.py): where a pass's time goes before it pulls.
+WAITS = {
+    "pass_wait": "hub_sync_wait_seconds",
+    "client_queue": "hub_client_request_queue_seconds",
+    "client_answer": "hub_client_request_seconds",
+}
+# Existing Prometheus series (services/*/metrics.py) summed over their labels; a histogram's buckets
+# are kept as `<name>_bucket:<le>`.
 COUNTERS = {
     "aggregator": (
         "hub_events_applied_total",
         "hub_batch_duration_seconds_count",
         "hub_batch_duration_seconds_sum",
     ),
-    "sync": ("hub_sync_duration_seconds_count", "hub_sync_duration_seconds_sum", "hub_client_requests_total"),
+    "sync": (
+        "hub_sync_duration_seconds_count",
+        "hub_sync_duration_seconds_sum",
+        "hub_client_requests_total",
+        *(f"{name}_{part}" for name in WAITS.values() for part in ("count", "sum")),
+    ),
 }
 
 
 async def service_counters(stack: Stack) -> dict[str, dict[str, float]]:
-    """The COUNTERS of each service, from its /metrics."""
+    """The COUNTERS of each service, and the buckets of WAITS, from its /metrics."""
     found: dict[str, dict[str, float]] = {}
     async with httpx.AsyncClient(timeout=30) as http:
         for service, names in COUNTERS.items():
@@ -31,8 +43,30 @@ async def service_counters(stack: Stack) -> dict[str, dict[str, float]]:
                 for sample in family.samples:
                     if sample.name in totals:
                         totals[sample.name] += sample.value
+                    elif sample.name.removesuffix("_bucket") in WAITS.values():
+                        key = f"{sample.name}:{sample.labels['le']}"
+                        totals[key] = totals.get(key, 0.0) + sample.value
             found[service] = totals
     return found
+
+
+def waited(before: dict[str, float], after: dict[str, float], name: str) -> dict[str, float | None]:
+    """One waiting histogram over the window: how many, their mean, and the bucket bound its p99 is
+    within (`p99_at_most_ms`, None past the last bound)."""
+    count = after.get(f"{name}_count", 0.0) - before.get(f"{name}_count", 0.0)
+    total = after.get(f"{name}_sum", 0.0) - before.get(f"{name}_sum", 0.0)
+    prefix = f"{name}_bucket:"
+    bounds = sorted(
+        (float(key.removeprefix(prefix)), after[key] - before.get(key, 0.0))
+        for key in after
+        if key.startswith(prefix)
+    )
+    p99 = next((bound for bound, within in bounds if within >= 0.99 * count), None) if count else None
+    return {
+        "count": int(count),
+        "mean_ms": round(1000 * total / count, 1) if count else None,
+        "p99_at_most_ms": None if p99 is None or p99 == float("inf") else round(1000 * p99, 1),
+    }
 
 
 def busy(
@@ -59,4 +93,5 @@ def busy(
         if passes
         else None,
         "sync_client_requests": int(delta("sync", "hub_client_requests_total")),
+        **{f"sync_{label}": waited(before["sync"], after["sync"], name) for label, name in WAITS.items()},
     }

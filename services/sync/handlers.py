@@ -95,6 +95,8 @@ async def sync_company(
     changed: int | None = None
     try:
         async with ctx.locks[company.id], ctx.passes, ctx.process_passes or contextlib.nullcontext():
+            if ctx.metrics is not None:
+                ctx.metrics.wait_seconds.observe(time.perf_counter() - started)
             changed = await _sync_company(ctx, company, trigger, only, deleted_from)
     finally:
         if changed is None and ctx.coverage is not None:

@@ -164,4 +164,15 @@ async def test_every_service_reports_metrics_prometheus_can_scrape(
     assert "hub_projection_age_seconds_bucket" in texts["aggregator"]
     assert 'hub_client_requests_total{status="200"}' in texts["sync"]
     assert 'hub_sync_duration_seconds_count{outcome="' in texts["sync"]
+    sync_totals = {
+        line.split(" ")[0]: float(line.rsplit(" ", 1)[1])
+        for line in texts["sync"].splitlines()
+        if not line.startswith("#") and " " in line
+    }
+    assert sync_totals["hub_sync_wait_seconds_count"] >= 1  # every pass says how long it waited
+    assert sync_totals["hub_client_request_seconds_count"] >= 1  # every answer, how long it took
+    assert (
+        sync_totals["hub_client_request_queue_seconds_count"]
+        == sync_totals["hub_client_request_seconds_count"]
+    )
     assert "hub_http_request_duration_seconds" in texts["tasks"]

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.freshness_stages import STAGES, CommitLog, PassLog, StageTimes, SyncPass
-from bench.service_metrics import busy
+from bench.service_metrics import busy, waited
 from shared.events import CompanySyncSucceeded, encode_event
 from shared.ids import CompanyId
 from shared.topics import COMPANY_RECORDS, COMPANY_SYNC_STATUS
@@ -119,3 +119,25 @@ def test_the_services_busyness_is_the_difference_of_their_counters_over_the_wind
         2000.0,
         2000,
     )
+
+
+def test_sync_waits_are_summarised_by_mean_and_the_bucket_their_p99_falls_in() -> None:
+    def reading(count: float, seconds: float, buckets: dict[str, float]) -> dict[str, float]:
+        return {
+            "hub_sync_wait_seconds_count": count,
+            "hub_sync_wait_seconds_sum": seconds,
+            **{f"hub_sync_wait_seconds_bucket:{le}": n for le, n in buckets.items()},
+        }
+
+    before = reading(10, 1.0, {"0.1": 10, "1.0": 10, "5.0": 10, "+Inf": 10})
+    # 100 more: 90 within 0.1 s, 9 more within 1 s, the last within 5 s (p99 is the 99th: within 1 s)
+    after = reading(110, 13.0, {"0.1": 100, "1.0": 109, "5.0": 110, "+Inf": 110})
+
+    seen = waited(before, after, "hub_sync_wait_seconds")
+
+    assert seen == {"count": 100, "mean_ms": 120.0, "p99_at_most_ms": 1000.0}
+    assert waited(after, after, "hub_sync_wait_seconds") == {
+        "count": 0,
+        "mean_ms": None,
+        "p99_at_most_ms": None,
+    }

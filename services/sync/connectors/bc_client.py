@@ -33,7 +33,7 @@ class BusinessCentralClient:
         connection: ClientConnection,
         concurrency: int,
         budget: SlidingWindowBudget,
-        on_response: Callable[[int], None] = lambda _status: None,
+        on_response: Callable[[int, float, float], None] = lambda _status, _queued, _answered: None,
     ) -> None:
         self._http = http
         self._connection = connection
@@ -92,7 +92,6 @@ class BusinessCentralClient:
             headers = await self._auth() | (extra_headers or {})
             try:
                 response = await self._request(method, url, params, headers, body)
-                self._on_response(response.status_code)
                 if response.status_code == 401 and not renewed_token:
                     self._token = None  # expired early or revoked: fetch a new one, once per call
                     renewed_token = True
@@ -119,8 +118,10 @@ class BusinessCentralClient:
     ) -> httpx.Response:
         """The whole answer, or UnusableAnswerError when its body stops part-way (a cut connection)."""
         request = self._http.build_request(method, url, params=params, headers=headers, json=body)
+        asked = time.monotonic()
         # A slot first: a request waiting for one must not hold a place in the window meanwhile.
         async with self._slots, self._budget.request():
+            sent = time.monotonic()
             response = await self._http.send(request, stream=True)
             try:
                 await response.aread()
@@ -128,6 +129,7 @@ class BusinessCentralClient:
                 raise incomplete_read(response, error) from error
             finally:
                 await response.aclose()
+        self._on_response(response.status_code, sent - asked, time.monotonic() - sent)
         return response
 
     async def _auth(self) -> dict[str, str]:
