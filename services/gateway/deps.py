@@ -69,17 +69,23 @@ def session_token(
     return request.cookies.get(SESSION_COOKIE)
 
 
+async def token_owner(request: Request, token: str | None, accounts: AccountStore) -> AccountantId | None:
+    """Whose session or OpenID token this is, while it is valid; None otherwise."""
+    if not token:
+        return None
+    oidc: OidcVerifier | None = request.app.state.oidc
+    if oidc is not None and looks_like_jwt(token):
+        return await oidc.accountant(token)
+    return await accounts.session_owner(token)
+
+
 async def current_accountant(
     request: Request,
     token: Annotated[str | None, Depends(session_token)],
     accounts: Annotated[AccountStore, Depends(get_accounts)],
 ) -> AccountantId:
     """The signed-in accountant (a session, or a token from the firm's OpenID provider); 401 otherwise."""
-    oidc: OidcVerifier | None = request.app.state.oidc
-    if token and oidc is not None and looks_like_jwt(token):
-        owner = await oidc.accountant(token)
-    else:
-        owner = await accounts.session_owner(token) if token else None
+    owner = await token_owner(request, token, accounts)
     if owner is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

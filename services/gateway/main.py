@@ -102,6 +102,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         per_window=settings.refresh_jobs_per_minute, window=timedelta(minutes=1)
     )
     app.state.stream_poll_seconds = settings.stream_poll_seconds
+    app.state.stream_session_check_seconds = settings.stream_session_check_seconds
     app.state.row_changes = row_changes
     app.state.public_email_domains = frozenset(settings.public_email_domains)
     app.state.oidc = oidc_verifier(settings, oidc_http)

@@ -51,6 +51,11 @@ class GatewaySettings(BaseSettings):
         description="how often /stream reads the caller's refresh jobs, and retries following dashboard "
         "row changes when MongoDB's change stream is unavailable (rows themselves are pushed as they change)",
     )
+    stream_session_check_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="how often an open /stream checks its session is still valid; it ends once it is not",
+    )
     oidc_issuer: str | None = Field(default=None, description="accept bearer tokens from this OpenID issuer")
     oidc_audience: str | None = Field(default=None, description="the `aud` those tokens must carry")
     oidc_jwks_url: str | None = Field(default=None, description="where the issuer publishes its signing keys")

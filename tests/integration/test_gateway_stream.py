@@ -47,7 +47,11 @@ async def gateway(mongo_server: MongoServer, mongo_db: AsyncDatabase[Document]) 
     rows = [dashboard_row(a, n) for a in (ME, OTHER) for n in range(3)]
     await mongo_db["dashboard_rows"].insert_many(rows)
     settings = gateway_settings(
-        mongo_server.url, mongo_db.name, {ME: PASSWORD, OTHER: PASSWORD}, stream_poll_seconds=0.2
+        mongo_server.url,
+        mongo_db.name,
+        {ME: PASSWORD, OTHER: PASSWORD},
+        stream_poll_seconds=0.2,
+        stream_session_check_seconds=0.2,
     )
     app = in_process_gateway(settings)
     port = free_port()
@@ -144,3 +148,21 @@ async def test_the_change_stream_is_open_only_while_someone_listens(
     async with asyncio.timeout(WITHIN_SECONDS):
         while gateway.row_changes.watching.is_set():  # noqa: ASYNC110 - closed by the watcher's loop
             await asyncio.sleep(0.05)
+
+
+async def test_a_stream_ends_soon_after_its_session_does_and_says_why(gateway: LiveGateway) -> None:
+    async with httpx.AsyncClient(base_url=gateway.url, timeout=httpx.Timeout(10, read=60)) as client:
+        session = await client.post("/api/v1/session", json={"email": ME, "password": PASSWORD})
+        headers = {"Authorization": f"Bearer {session.json()['token']}"}
+        async with client.stream("GET", "/api/v1/stream", headers=headers) as response:
+            lines = response.aiter_lines()
+            assert (await anext(lines)).startswith("retry:")
+            signed_out = await client.delete("/api/v1/session", headers=headers)
+            assert signed_out.status_code == 204
+            async with asyncio.timeout(WITHIN_SECONDS):
+                events = [event async for event in sse_events(lines)]  # until the server ends it
+        refused = await client.get("/api/v1/stream", headers=headers)
+
+    assert events[-1][0] == "signed-out"
+    assert "sign in again" in events[-1][1]["detail"]
+    assert refused.status_code == 401
