@@ -93,6 +93,36 @@ async def test_accountant_of_another_firm_sees_no_rows(page: Page, stack: Stack)
     await expect(page.locator("#rows tr")).to_have_count(0)
 
 
+async def dashboard_reads_while_idle(page: Page, stack: Stack, seconds: float) -> int:
+    """Sign in as the accountant with no companies (so nothing of theirs changes), then count the
+    page's dashboard reads over `seconds` after its first."""
+    reads: list[str] = []
+    page.on(
+        "request", lambda request: reads.append(request.url) if "/api/v1/dashboard" in request.url else None
+    )
+    await sign_in(page, stack, *OUTSIDER)
+    await expect(page.locator("#status")).to_contain_text("No companies yet")
+    first = len(reads)
+    await page.wait_for_timeout(seconds * 1000)
+    return len(reads) - first
+
+
+async def test_with_its_event_stream_open_an_idle_dashboard_reads_nothing(page: Page, stack: Stack) -> None:
+    streams: list[str] = []
+    page.on(
+        "request", lambda request: streams.append(request.url) if "/api/v1/stream" in request.url else None
+    )
+
+    assert await dashboard_reads_while_idle(page, stack, seconds=7) == 0
+    assert streams, "the page opened its event stream"
+
+
+async def test_without_its_event_stream_the_dashboard_reloads_on_a_timer(page: Page, stack: Stack) -> None:
+    await page.route("**/api/v1/stream", lambda route: route.abort())
+
+    assert await dashboard_reads_while_idle(page, stack, seconds=7) >= 1
+
+
 async def test_a_new_accountant_signs_up_and_lands_on_an_empty_dashboard(page: Page, stack: Stack) -> None:
     await page.goto(f"{stack.gateway_url}/")
     await page.get_by_role("button", name="Create an account").click()

@@ -5,7 +5,7 @@ import { api, ApiError, onUnauthorized } from "./api.js";
 import { configureClients, openAddClient } from "./clients.js";
 import { configureDashboard, reload, renderHeader, state } from "./dashboard.js";
 import { configureDetails, showDetails } from "./details.js";
-import { closeStream, openStream, startRefresh } from "./refresh.js";
+import { closeStream, openStream, startRefresh, streamOpen } from "./refresh.js";
 import { configureTasks, loadTasks, showTasks } from "./tasks.js";
 import { configureViews, loadViews } from "./views.js";
 
@@ -23,7 +23,8 @@ async function showDashboard(accountant) {
   const applied = await loadViews({ applyDefault: true });
   if (!applied) await reload();
   openStream();
-  if (!timer) timer = setInterval(() => ($("tasks").hidden ? reload() : loadTasks()), 5000);
+  // My User Tasks reload every 5 s; the dashboard too, but only while the event stream is down.
+  if (!timer) timer = setInterval(() => (!$("tasks").hidden ? loadTasks() : streamOpen() ? null : reload()), 5000);
 }
 
 function showSignIn() {

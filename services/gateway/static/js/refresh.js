@@ -1,7 +1,7 @@
 // Refresh commands and their progress: a bar with done/failed/pending; rows update as data lands.
 "use strict";
 
-import { api, handleError } from "./api.js";
+import { api, ApiError, handleError } from "./api.js";
 import { reload, rowsOnPage } from "./dashboard.js";
 import { element } from "./format.js";
 
@@ -67,45 +67,75 @@ function showJob(job) {
   }
 }
 
-// One Server-Sent Events stream: job progress and which rows changed. Falls back to polling.
+// One Server-Sent Events stream: job progress and which rows changed. Falls back to polling: jobs
+// poll their progress, and the dashboard reloads on the page's timer while the stream is down.
+let streamLost = false;
+let reopenLater = null;
+
 export function openStream() {
   if (stream || !("EventSource" in window)) return;
   stream = new EventSource("/api/v1/stream", { withCredentials: true });
   stream.addEventListener("job", (event) => showJob(JSON.parse(event.data)));
   stream.addEventListener("rows", (event) => rowsChanged(JSON.parse(event.data)));
+  stream.addEventListener("signed-out", (event) => {
+    closeStream();
+    handleError(new ApiError(401, JSON.parse(event.data)));
+  });
+  stream.onopen = () => {
+    if (streamLost) reload(); // what changed while it was down
+    streamLost = false;
+  };
   stream.onerror = () => {
     stream.close();
     stream = null;
+    streamLost = true;
     for (const job of jobs.values()) if (job.state !== "finished") pollJob(job.id);
-    setTimeout(openStream, 5000);
+    reopenLater = setTimeout(openStream, 5000);
   };
+}
+
+// Whether the stream is telling this page what changed: then the dashboard reloads when it says so,
+// not on a timer, and a page left open costs nothing while nothing changes.
+export function streamOpen() {
+  return stream !== null && stream.readyState === EventSource.OPEN;
 }
 
 // A row on this page changed (or the server lost track): reload, at most once a second (each sync
 // stamps its row, so a page of 100 rows changes often). A change elsewhere can only sort or filter a
-// row onto this page; the page's own 5-second reload covers those, so an accountant with a thousand
+// row onto this page: reload for those at most every 5 seconds, so an accountant with a thousand
 // companies does not reload at every change to any of them.
-const ROWS_RELOAD_GAP_MS = 1000;
+const ROWS_SHOWN_GAP_MS = 1000;
+const ROWS_ELSEWHERE_GAP_MS = 5000;
 let lastRowsReload = 0;
 let rowsReloadLater = null;
+let rowsReloadAt = null;
 
 function rowsChanged(change) {
   const shown = new Set(rowsOnPage().map((row) => row.company_id));
-  if (!change.resync && !change.company_ids.some((id) => shown.has(id))) return;
-  const wait = lastRowsReload + ROWS_RELOAD_GAP_MS - Date.now();
-  if (wait <= 0) {
+  const onPage = change.resync || change.company_ids.some((id) => shown.has(id));
+  reloadWithin(onPage ? ROWS_SHOWN_GAP_MS : ROWS_ELSEWHERE_GAP_MS);
+}
+
+function reloadWithin(gap) {
+  const due = Math.max(Date.now(), lastRowsReload + gap);
+  if (rowsReloadAt !== null && rowsReloadAt <= due) return; // as soon or sooner already
+  clearTimeout(rowsReloadLater);
+  rowsReloadAt = due;
+  rowsReloadLater = setTimeout(() => {
+    rowsReloadLater = null;
+    rowsReloadAt = null;
     lastRowsReload = Date.now();
     reload();
-  } else if (!rowsReloadLater) {
-    rowsReloadLater = setTimeout(() => {
-      rowsReloadLater = null;
-      lastRowsReload = Date.now();
-      reload();
-    }, wait);
-  }
+  }, due - Date.now());
 }
 
 export function closeStream() {
   if (stream) stream.close();
   stream = null;
+  streamLost = false;
+  clearTimeout(reopenLater);
+  reopenLater = null;
+  clearTimeout(rowsReloadLater);
+  rowsReloadLater = null;
+  rowsReloadAt = null;
 }
