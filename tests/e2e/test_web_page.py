@@ -12,7 +12,7 @@ import pytest
 from playwright.async_api import Browser, Locator, Page, async_playwright, expect
 
 from deploy.local.stack import SAMPLE_ACCOUNTANT, SAMPLE_PASSWORD, Stack
-from tests.e2e.conftest import OUTSIDER
+from tests.e2e.conftest import OUTSIDER, signed_in
 from tests.e2e.test_overdue_sales_end_to_end import company_today_iso, open_invoices
 
 pytestmark = pytest.mark.e2e
@@ -108,6 +108,13 @@ async def dashboard_reads_while_idle(page: Page, stack: Stack, seconds: float) -
 
 
 async def test_with_its_event_stream_open_an_idle_dashboard_reads_nothing(page: Page, stack: Stack) -> None:
+    # A job that finished before the page opened: the stream lists it, and it must not reload the rows.
+    api = await signed_in(stack.gateway_url, *OUTSIDER)
+    try:
+        earlier = await api.post("/api/v1/refresh", json={"scope": "all"})
+    finally:
+        await api.aclose()
+    assert earlier.json()["state"] == "finished"  # nothing granted: nothing to wait for
     streams: list[str] = []
     page.on(
         "request", lambda request: streams.append(request.url) if "/api/v1/stream" in request.url else None

@@ -33,7 +33,14 @@ function pollJob(id) {
   setTimeout(tick, 1000);
 }
 
+// A job seen finished reloads the rows once, when it finished while this page was open: the stream
+// also lists the last 15 minutes' jobs when it opens, and those finished before.
+const pageOpenedAt = Date.now();
+
 function showJob(job) {
+  const before = jobs.get(job.id);
+  const justFinished =
+    job.state === "finished" && (before ? before.state !== "finished" : Date.parse(job.created_at) >= pageOpenedAt);
   jobs.set(job.id, job);
   const box = document.getElementById("refresh-progress");
   let panel = box.querySelector(`[data-job="${CSS.escape(job.id)}"]`);
@@ -60,7 +67,7 @@ function showJob(job) {
       .filter((c) => c.state === "failed")
       .map((c) => element("li", `${c.company_name || c.company_id}: ${c.error || "failed"}`, { class: "error" })),
   );
-  if (job.state === "finished") {
+  if (justFinished) {
     document.getElementById("refresh-status").textContent =
       `Refresh finished: ${job.done} done${job.failed ? `, ${job.failed} failed (their last good figures stay)` : ""}.`;
     reload();
