@@ -76,10 +76,19 @@ async def test_failing_client_companies_show_their_error_and_keep_their_figures(
             row = later[company]
             assert row["last_sync_error"], f"{company} ({fault}) stopped showing its error"
             assert figures_of(row) == kept[company], f"{company} ({fault}) lost its last good figures"
-        reasons = {c: later[c]["last_sync_error"] for c in broken}
-        assert "429" in reasons[broken[0]]
-        assert "503" in reasons[broken[1]]
-        assert "incomplete answer" in reasons[broken[2]]
+        # Each row names its fault. A pass can also time out on a loaded machine (sync's request
+        # timeout here is 2 s), so the row may show that for a pass; the next one names the fault again.
+        named = await eventually(
+            lambda: dashboard(api),
+            lambda rows: (
+                "429" in (rows[broken[0]]["last_sync_error"] or "")
+                and "503" in (rows[broken[1]]["last_sync_error"] or "")
+                and "incomplete answer" in (rows[broken[2]]["last_sync_error"] or "")
+            ),
+            within=60,
+        )
+        for company in broken:
+            assert figures_of(named[company]) == kept[company], f"{company} lost its last good figures"
 
         (await sim.post("/mutator/stop")).raise_for_status()
         for company, fault in zip(broken, FAULTS, strict=True):
