@@ -15,13 +15,20 @@ WAITS = {
     "client_queue": "hub_client_request_queue_seconds",
     "client_answer": "hub_client_request_seconds",
 }
+# The aggregator's (services/aggregator/metrics.py): how long a batch takes to apply, and how old an
+# event is when its projection is written (from its occurrence at the client system); their tails
+# say whether a slow figure waited on a long batch or on the way to the aggregator.
+AGGREGATOR_TIMES = {
+    "batch": "hub_batch_duration_seconds",
+    "event_age": "hub_projection_age_seconds",
+}
+HISTOGRAMS = {"sync": WAITS, "aggregator": AGGREGATOR_TIMES}
 # Existing Prometheus series (services/*/metrics.py) summed over their labels; a histogram's buckets
 # are kept as `<name>_bucket:<le>`.
 COUNTERS = {
     "aggregator": (
         "hub_events_applied_total",
-        "hub_batch_duration_seconds_count",
-        "hub_batch_duration_seconds_sum",
+        *(f"{name}_{part}" for name in AGGREGATOR_TIMES.values() for part in ("count", "sum")),
     ),
     "sync": (
         "hub_sync_duration_seconds_count",
@@ -33,7 +40,7 @@ COUNTERS = {
 
 
 async def service_counters(stack: Stack) -> dict[str, dict[str, float]]:
-    """The COUNTERS of each service, and the buckets of WAITS, from its /metrics."""
+    """The COUNTERS of each service, and the buckets of its HISTOGRAMS, from its /metrics."""
     found: dict[str, dict[str, float]] = {}
     async with httpx.AsyncClient(timeout=30) as http:
         for service, names in COUNTERS.items():
@@ -43,7 +50,7 @@ async def service_counters(stack: Stack) -> dict[str, dict[str, float]]:
                 for sample in family.samples:
                     if sample.name in totals:
                         totals[sample.name] += sample.value
-                    elif sample.name.removesuffix("_bucket") in WAITS.values():
+                    elif sample.name.removesuffix("_bucket") in HISTOGRAMS[service].values():
                         key = f"{sample.name}:{sample.labels['le']}"
                         totals[key] = totals.get(key, 0.0) + sample.value
             found[service] = totals
@@ -51,7 +58,7 @@ async def service_counters(stack: Stack) -> dict[str, dict[str, float]]:
 
 
 def waited(before: dict[str, float], after: dict[str, float], name: str) -> dict[str, float | None]:
-    """One waiting histogram over the window: how many, their mean, and the bucket bound its p99 is
+    """One histogram of seconds over the window: how many, their mean, and the bucket bound its p99 is
     within (`p99_at_most_ms`, None past the last bound)."""
     count = after.get(f"{name}_count", 0.0) - before.get(f"{name}_count", 0.0)
     total = after.get(f"{name}_sum", 0.0) - before.get(f"{name}_sum", 0.0)
@@ -93,5 +100,9 @@ def busy(
         if passes
         else None,
         "sync_client_requests": int(delta("sync", "hub_client_requests_total")),
-        **{f"sync_{label}": waited(before["sync"], after["sync"], name) for label, name in WAITS.items()},
+        **{
+            f"{service}_{label}": waited(before[service], after[service], name)
+            for service, histograms in HISTOGRAMS.items()
+            for label, name in histograms.items()
+        },
     }

@@ -114,6 +114,7 @@ def test_the_services_busyness_is_the_difference_of_their_counters_over_the_wind
     assert seen["aggregator_events_per_second"] == 20.0
     assert seen["aggregator_mean_batch_ms"] == 4500.0
     assert seen["aggregator_share_of_time_applying"] == 0.9  # near 1: the aggregator is the bottleneck
+    assert seen["aggregator_batch"] == {"count": 20, "mean_ms": 4500.0, "p99_at_most_ms": None}
     assert (seen["sync_passes"], seen["sync_mean_pass_ms"], seen["sync_client_requests"]) == (
         200,
         2000.0,
