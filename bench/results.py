@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from bench.pictures import write_pictures
+
 RESULTS_DIR = Path(__file__).parent / "results"
 RESULTS_MD = Path(__file__).parent / "RESULTS.md"
 README = Path(__file__).parent.parent / "README.md"
@@ -140,9 +142,11 @@ def load_results() -> list[BenchResult]:
 
 
 def write_results_md() -> None:
-    """Regenerate bench/RESULTS.md from every bench/results/*.json, and the README's summary table."""
+    """Regenerate bench/RESULTS.md from every bench/results/*.json, the README's summary table and
+    the pictures of docs/bench."""
     results = load_results()
     write_readme_summary(results)
+    write_pictures(results)
     lines = [
         "# Benchmark results",
         "",
