@@ -37,6 +37,7 @@ from bench.change_feed import WATCHED_SETS, BooksChange, receiver, subscribe_all
 from bench.freshness import kafka_round_trips
 from bench.freshness_stages import AggregatorCommits, KafkaTrail, StageTimes
 from bench.hub_api import caught_up, settled, signed_in
+from bench.progress import Progress
 from bench.results import Baseline, Target, percentile, record
 from bench.service_metrics import busy, service_counters
 from bench.where_time_goes import read, spent
@@ -230,8 +231,11 @@ async def measure(stack: Stack) -> dict[str, Any]:
             load_before = os.getloadavg()
             started = time.monotonic()
             await sim.post("/mutator/start", json={"changes_per_second": CHANGES_PER_SECOND})
-            while follower.noticed < CHANGES:  # noqa: ASYNC110 - the mutator works in another process
+            progress = Progress("changes in the books, noticed", total=CHANGES)
+            while follower.noticed < CHANGES:
+                progress.update(follower.noticed, f"{len(follower.outcome.latencies_ms):,} shown in the API")
                 await asyncio.sleep(0.2)
+            progress.finish(follower.noticed, f"{len(follower.outcome.latencies_ms):,} shown in the API")
             mutator = (await sim.post("/mutator/stop")).json()
             mutating_seconds = time.monotonic() - started
             await follower.drain()

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from aiokafka.errors import KafkaError
 
+from bench.progress import Progress
 from deploy.local.stack import SAMPLE_ACCOUNTANT, SAMPLE_PASSWORD, Stack
 from services.aggregator.offsets import behind, committed_offsets, end_offsets
 from shared.settings import ServiceSettings
@@ -50,15 +51,18 @@ async def all_rows(api: httpx.AsyncClient) -> list[dict[str, Any]]:
 async def settled(api: httpx.AsyncClient, sim: httpx.AsyncClient, companies: int, within: float) -> float:
     """Wait until every company shows a sync and sync holds its webhook subscriptions; seconds taken."""
     started = time.monotonic()
+    progress = Progress("first sync of every company", total=companies)
     while time.monotonic() - started < within:
         rows = await all_rows(api)
         subscriptions = (await sim.get("/stats")).json()["webhooks"]["subscriptions"]
-        if (
-            len(rows) == companies
-            and all(r["last_synced_at"] for r in rows)
-            and subscriptions >= companies * WEBHOOK_SETS_PER_COMPANY
-        ):
+        synced = sum(1 for r in rows if r["last_synced_at"])
+        note = (
+            f"{subscriptions:,} webhook subscriptions (sync's take {companies * WEBHOOK_SETS_PER_COMPANY:,})"
+        )
+        if synced == len(rows) == companies and subscriptions >= companies * WEBHOOK_SETS_PER_COMPANY:
+            progress.finish(synced, note)
             return time.monotonic() - started
+        progress.update(synced, note)
         # Every company's row, read through the gateway and SecantusDB: at 1,000 companies, every 2 s
         # that competed with the aggregator applying the first syncs on the same server.
         await asyncio.sleep(SETTLED_CHECK_SECONDS)
@@ -76,12 +80,16 @@ async def caught_up(bootstrap: str, within: float) -> float:
     """Wait until the aggregator has applied everything sync published (lag 0); seconds taken."""
     started = time.monotonic()
     lag: int | str = "unknown"
+    progress = Progress("aggregator catching up: events not yet applied")
     while time.monotonic() - started < within:
         try:
             lag = await aggregator_lag(bootstrap)
         except KafkaError as error:  # e.g. the group's coordinator not elected yet
             lag = repr(error)
         if lag == 0:
+            progress.finish(0)
             return time.monotonic() - started
+        if isinstance(lag, int):
+            progress.update(lag)
         await asyncio.sleep(2)
     raise TimeoutError(f"the aggregator still lags ({lag} events) after {within:g}s")

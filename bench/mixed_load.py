@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ import httpx
 from bench import freshness_at_scale
 from bench.hub_api import caught_up, settled, signed_in
 from bench.memory import PeakRss, bare_interpreter_mib, record_memory, rss_mib
+from bench.progress import Progress
 from bench.results import Baseline, Target, percentile, record
 from deploy.local.stack import Stack, StackOptions, start_stack
 
@@ -55,13 +57,16 @@ class Refresh:
     failed: int
 
 
-async def refresh_all(api: httpx.AsyncClient) -> Refresh:
-    """Start a refresh of every company and follow the job until it is finished."""
+async def refresh_all(api: httpx.AsyncClient, label: str = "refresh-all") -> Refresh:
+    """Start a refresh of every company and follow the job until it is finished (its progress shown
+    under `label`)."""
     started = time.monotonic()
     answer = await api.post("/api/v1/refresh", json={"scope": "all"})
     answer.raise_for_status()
     job = answer.json()
+    bar = Progress(label, total=job["total"])
     while job["state"] != "finished":
+        bar.update(job["done"] + job["failed"], f"{job['failed']:,} failed")
         if time.monotonic() - started > REFRESH_WITHIN_SECONDS:
             raise TimeoutError(
                 f"refresh-all not finished within {REFRESH_WITHIN_SECONDS:g}s: {job['done']} done"
@@ -70,6 +75,7 @@ async def refresh_all(api: httpx.AsyncClient) -> Refresh:
         progress = await api.get(f"/api/v1/refresh/{job['id']}")
         progress.raise_for_status()
         job = progress.json()
+    bar.finish(job["done"] + job["failed"], f"{job['failed']:,} failed")
     return Refresh(time.monotonic() - started, job["total"], job["done"], job["failed"])
 
 
@@ -105,15 +111,18 @@ async def measure(stack: Stack) -> dict[str, Any]:
         settle_seconds += await caught_up(stack.kafka.bootstrap_servers, SETTLE_WITHIN_SECONDS)
         await asyncio.sleep(10)
         at_rest = {name: rss_mib(pid) for name, pid in pids.items()}
+        print(
+            f"{READERS} dashboard readers alone for {READERS_ALONE_SECONDS:g} s", file=sys.stderr, flush=True
+        )
         readers_alone = await readers_for(api, READERS_ALONE_SECONDS)
-        refresh_alone = await refresh_all(api)
+        refresh_alone = await refresh_all(api, "refresh-all alone")
         await asyncio.sleep(5)
         sampler = PeakRss(pids)
         sampler.start()
         load_before = os.getloadavg()
         stop = asyncio.Event()
         readers = asyncio.create_task(read_until(api, stop))
-        refresh_mixed = await refresh_all(api)
+        refresh_mixed = await refresh_all(api, f"refresh-all while {READERS} readers read")
         stop.set()
         readers_mixed = await readers
         peak = await sampler.stop()

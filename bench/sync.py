@@ -37,6 +37,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench import sync_webhooks
+from bench.progress import Progress
 from bench.results import Baseline, Target, record
 from bench.sync_webhooks import bench_command, topic_consumer
 from deploy.local.bc_simulator import SimulatorSettings
@@ -78,6 +79,7 @@ async def statuses_until(consumer: AIOKafkaConsumer, wanted: int, correlation: s
     """Read company.sync-status until `wanted` companies have a status carrying `correlation`;
     returns the wall-clock time the last one was read and how many of them say the sync failed."""
     outcome: dict[bytes, bool] = {}
+    progress = Progress(f"refresh-all ({correlation})", total=wanted)
     async with asyncio.timeout(TIMEOUT_SECONDS):
         while len(outcome) < wanted:
             for messages in (await consumer.getmany(timeout_ms=500, max_records=2000)).values():
@@ -85,6 +87,8 @@ async def statuses_until(consumer: AIOKafkaConsumer, wanted: int, correlation: s
                     headers = dict(message.headers)
                     if headers.get("correlation_id") == correlation.encode():
                         outcome[message.key or b""] = headers.get("event_type") == b"company_sync.failed"
+            progress.update(len(outcome), f"{sum(outcome.values()):,} failed")
+    progress.finish(len(outcome), f"{sum(outcome.values()):,} failed")
     return time.time(), sum(outcome.values())
 
 
