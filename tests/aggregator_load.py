@@ -9,6 +9,7 @@ import random
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
@@ -215,11 +216,22 @@ def aggregator_settings(kafka: Brokers, mongo: MongoServer, db: str, group: str)
     return AggregatorSettings(common=common, group_id=group, session_timeout_ms=6000, max_batch=200)
 
 
+@dataclass
+class Published:
+    """How many events publish_steadily has had acknowledged so far."""
+
+    count: int = 0
+
+
 async def publish_steadily(
-    kafka: Brokers, events: list[tuple[str, HubEvent]], retry_seconds: float = 0.5
+    kafka: Brokers,
+    events: list[tuple[str, HubEvent]],
+    retry_seconds: float = 0.5,
+    published: Published | None = None,
 ) -> float:
     """Publish one event at a time, each acknowledged by the broker (acks=all); while the broker is
-    unreachable, retry the same event until it is taken. Returns the longest wait for one event."""
+    unreachable, retry the same event until it is taken. Returns the longest wait for one event;
+    `published` counts the events taken as it goes."""
     producer = AIOKafkaProducer(
         bootstrap_servers=kafka.bootstrap_servers,
         acks="all",
@@ -235,6 +247,8 @@ async def publish_steadily(
             while True:
                 try:
                     await producer.send_and_wait(topic, encode_event(event), key=event.company_id.encode())
+                    if published is not None:
+                        published.count += 1
                     break
                 except KafkaError:
                     await asyncio.sleep(retry_seconds)
@@ -242,6 +256,16 @@ async def publish_steadily(
     finally:
         await producer.stop()
     return longest
+
+
+async def until_published(published: Published, count: int, publishing: asyncio.Task[float]) -> None:
+    """Wait until `count` events were taken: a fault test strikes at a point of the load, not after a
+    time (a fast machine publishes all of its events in a few seconds)."""
+    while published.count < count:
+        if publishing.done():
+            publishing.result()  # its error, if it failed
+            raise AssertionError(f"publishing ended at {published.count} events, before {count}")
+        await asyncio.sleep(0.01)
 
 
 async def _start_with_retries(producer: AIOKafkaProducer, retry_seconds: float) -> None:

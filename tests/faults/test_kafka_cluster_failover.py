@@ -19,7 +19,15 @@ from services.aggregator.offsets import end_offsets
 from services.aggregator.subscribers import CONSUMED
 from shared.mongo import connect, database
 from shared.topics import project_topics
-from tests.aggregator_load import AggregatorProcess, aggregator_settings, interleaved, lag, publish_steadily
+from tests.aggregator_load import (
+    AggregatorProcess,
+    Published,
+    aggregator_settings,
+    interleaved,
+    lag,
+    publish_steadily,
+    until_published,
+)
 from tests.faults.conftest import assert_equal_to_a_clean_replay
 from tests.faults.tally import assert_nothing_lost, measure, record_measured
 from tests.waiting import eventually
@@ -51,9 +59,9 @@ async def test_one_of_three_brokers_killed_mid_load_loses_nothing(
     aggregator.start()
     await eventually(aggregator.ready, bool, within=120)
 
-    publishing = asyncio.create_task(publish_steadily(cluster, events))
-    await asyncio.sleep(rng.uniform(2.0, 4.0))
-    assert not publishing.done(), "publishing ended before a broker was killed: use more events"
+    taken = Published()
+    publishing = asyncio.create_task(publish_steadily(cluster, events, published=taken))
+    await until_published(taken, int(len(events) * rng.uniform(0.2, 0.5)), publishing)
     victim = rng.choice(cluster.nodes)
     victim.kill()
     await asyncio.wait_for(publishing, timeout=300)
