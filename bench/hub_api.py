@@ -57,7 +57,7 @@ async def settled(api: httpx.AsyncClient, sim: httpx.AsyncClient, companies: int
         subscriptions = (await sim.get("/stats")).json()["webhooks"]["subscriptions"]
         synced = sum(1 for r in rows if r["last_synced_at"])
         note = (
-            f"{subscriptions:,} webhook subscriptions (sync's take {companies * WEBHOOK_SETS_PER_COMPANY:,})"
+            f"{subscriptions:,} webhook subscriptions (sync needs {companies * WEBHOOK_SETS_PER_COMPANY:,})"
         )
         if synced == len(rows) == companies and subscriptions >= companies * WEBHOOK_SETS_PER_COMPANY:
             progress.finish(synced, note)
