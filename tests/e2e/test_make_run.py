@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from deploy.local.processes import pid_is_alive
 from tests.waiting import eventually
 
 READY_LINE = "Press Ctrl-C to stop everything."
@@ -38,15 +39,6 @@ def children_of(pid: int) -> set[int]:
         if int(fields[1]) == pid:
             found.add(int(stat.parent.name))
     return found
-
-
-def alive(pid: int) -> bool:
-    """Whether `pid` is a running process (a zombie, ended but not reaped, counts as ended)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 class Output:
@@ -114,7 +106,7 @@ def make_run(tmp_path: Path) -> Iterator[MakeRun]:
                 process.kill()
                 process.wait()
         for pid in run.started:  # left running only when the test failed
-            if alive(pid):
+            if pid_is_alive(pid):
                 os.kill(pid, signal.SIGKILL)
 
 
@@ -163,5 +155,5 @@ async def test_make_run_prints_a_working_sign_in_shows_the_sample_books_and_ctrl
 
     make_run.process.send_signal(signal.SIGINT)  # what Ctrl-C sends
     assert make_run.process.wait(timeout=STOP_SECONDS) == 0
-    left = {pid for pid in started if alive(pid)}
+    left = {pid for pid in started if pid_is_alive(pid)}
     assert not left, f"make run left processes running after Ctrl-C: {sorted(left)}"
